@@ -1,0 +1,60 @@
+"""Evaluate + gate: rolling-origin backtest against the baselines, then the approval gate."""
+
+from kfp.dsl import Dataset, Input, Markdown, Metrics, Output
+
+
+def evaluate(
+    panel: Input[Dataset],
+    method: str,
+    seed: int,
+    gate_config: str,
+    tracking_uri: str,
+    registered_name: str,
+    backtest_years: float,
+    refit_every: int,
+    scores: Output[Dataset],
+    table: Output[Markdown],
+    decision: Output[Dataset],
+    decision_report: Output[Markdown],
+    metrics: Output[Metrics],
+) -> bool:
+    """Returns whether the gate approved the candidate (a single output, so that kfp.local can
+    resolve it in the ``dsl.If`` that guards the push)."""
+    import json
+    import tomllib
+    from pathlib import Path
+
+    from vigia.cli.errors import exit_on_user_error
+    from vigia.registry.tracking import Registry
+    from vigia.training import (
+        candidate_metrics,
+        evaluate_candidate,
+        format_scores_table,
+        read_panel,
+    )
+
+    with exit_on_user_error("evaluate"):
+        config = tomllib.loads(gate_config).get("forecast", {}) if gate_config.strip() else {}
+        champion = Registry(tracking_uri).champion(registered_name)
+        result, verdict = evaluate_candidate(
+            read_panel(panel.path),
+            method,
+            seed,
+            config,
+            champion.metrics if champion else None,
+            years=backtest_years,
+            refit_every=refit_every,
+            progress=print,
+        )
+    Path(scores.path).write_text(json.dumps(result, indent=2), encoding="utf-8")
+    text = format_scores_table(result)
+    Path(table.path).write_text("# Backtest\n\n" + text + "\n", encoding="utf-8")
+    Path(decision.path).write_text(json.dumps(verdict.to_dict(), indent=2), encoding="utf-8")
+    Path(decision_report.path).write_text(verdict.to_markdown(), encoding="utf-8")
+    for key, value in candidate_metrics(result).items():
+        metrics.log_metric(key, value)
+    print(text)
+    print("gate:", "APPROVED" if verdict.approved else "NOT APPROVED")
+    for reason in verdict.reasons:
+        print("  " + reason)
+    return verdict.approved

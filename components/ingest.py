@@ -1,0 +1,51 @@
+"""Ingest + validate: source → weekly case panel (Parquet) + data card. Patient-level rows stay
+inside this step; only the aggregated panel leaves it."""
+
+from kfp.dsl import Dataset, Markdown, Metrics, Output
+
+
+def ingest(
+    source: str,
+    region_col: str,
+    date_col: str,
+    target_col: str,
+    level: str,
+    regions: str,
+    start: str,
+    panel: Output[Dataset],
+    card: Output[Markdown],
+    card_json: Output[Dataset],
+    metrics: Output[Metrics],
+) -> str:
+    """Returns the panel's content hash."""
+    from pathlib import Path
+
+    from vigia.cli.errors import exit_on_user_error
+    from vigia.training import ingest_panel, write_ingest_outputs
+
+    with exit_on_user_error("ingest"):
+        frame, data_card = ingest_panel(
+            source,
+            region_col=region_col,
+            date_col=date_col,
+            target_col=target_col,
+            level=level,
+            regions=regions,
+            start=start,
+        )
+    write_ingest_outputs(frame, data_card, Path(panel.path), Path(card_json.path), Path(card.path))
+    panel.metadata.update(
+        {
+            "content_hash": data_card["content_hash"],
+            "rows": data_card["rows_out"],
+            "regions": data_card["n_regions"],
+        }
+    )
+    for key in ("rows_in", "rows_out", "n_regions", "n_weeks", "total_cases"):
+        metrics.log_metric(key, float(data_card[key]))
+    print(
+        f"ingest: {data_card['rows_in']} rows in → {data_card['rows_out']} panel rows, "
+        f"{data_card['n_regions']} regions, weeks {data_card['week_range'][0]} … "
+        f"{data_card['week_range'][1]}, hash {data_card['content_hash'][:12]}"
+    )
+    return str(data_card["content_hash"])

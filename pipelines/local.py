@@ -1,0 +1,196 @@
+"""Run pipelines on this machine with ``kfp.local`` and read back what they produced.
+
+kfp.local prints every task's executor input and logs; we send all of it to a log file in the
+workspace and show on the console only progress lines (task start/finish and the lines our
+components print for people), so long runs stay readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from vigia.errors import VigiaError
+from vigia.workspace import Workspace
+
+RUNNERS = ("subprocess", "container")
+# Lines from inside tasks that are meant for people (see the components' print calls).
+_SHOW = re.compile(
+    r"^\s*(ingest|features|train|register|push|gate|backtest|error|PASS|FAIL|\||[a-z_]+: error)"
+)
+_TASK = re.compile(r"(Executing task|Task) .?'(\w[\w-]*)'.? ?(finished with status \S+)?")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _ConsoleFilter(io.TextIOBase):
+    """A stdout stand-in: everything to the log file, progress lines to the console."""
+
+    def __init__(self, log: TextIO, console: TextIO) -> None:
+        self.log, self.console = log, console
+        self.buffer_ = ""
+        self.started: dict[str, float] = {}
+
+    def write(self, text: str) -> int:
+        self.log.write(text)
+        self.buffer_ += text
+        while "\n" in self.buffer_:
+            line, self.buffer_ = self.buffer_.split("\n", 1)
+            self._show(_ANSI.sub("", line))
+        return len(text)
+
+    def _show(self, line: str) -> None:
+        task = _TASK.search(line)
+        if task and "Executing task" in line:
+            self.started[task.group(2)] = time.perf_counter()
+            self.console.write(f"  ▶ {task.group(2)}\n")
+        elif task and task.group(3):
+            took = time.perf_counter() - self.started.get(task.group(2), time.perf_counter())
+            ok = "SUCCESS" in task.group(3)
+            self.console.write(
+                f"  {'✓' if ok else '✗'} {task.group(2)} ({took:.1f}s){'' if ok else ' FAILED'}\n"
+            )
+        elif _SHOW.match(line):
+            self.console.write("    " + line.strip() + "\n")
+        self.console.flush()
+
+    def flush(self) -> None:
+        self.log.flush()
+        self.console.flush()
+
+
+@dataclass
+class LocalRun:
+    """Where a local run wrote its outputs."""
+
+    root: Path
+    log: Path
+    seconds: float
+    tasks: dict[str, Path] = field(default_factory=dict)
+
+    def output(self, task: str, name: str) -> Path:
+        """Path of an output artifact or parameter file of a task."""
+        path = self.tasks.get(task, self.root / task) / name
+        if not path.exists():
+            raise VigiaError(f"run {self.root.name}: task {task!r} produced no {name!r}")
+        return path
+
+    def parameter(self, task: str, name: str = "Output") -> Any:
+        """A task's output parameter, read from its executor output."""
+        executor_output = self.output(task, "executor_output.json")
+        values = json.loads(executor_output.read_text(encoding="utf-8"))
+        return values.get("parameterValues", {}).get(name)
+
+    def ran(self, task: str) -> bool:
+        return (self.root / task / "executor_output.json").exists()
+
+
+def run_pipeline_locally(
+    pipeline: Any,
+    arguments: dict[str, Any],
+    workspace: Workspace,
+    runner: str = "subprocess",
+    quiet: bool = False,
+) -> LocalRun:
+    """Run a compiled-in-memory pipeline under ``kfp.local`` in the workspace.
+
+    Args:
+        pipeline: A ``@dsl.pipeline`` function.
+        arguments: Pipeline parameters.
+        workspace: Outputs go to ``workspace.pipeline_root/<pipeline-name-timestamp>/``.
+        runner: ``subprocess`` (this Python environment) or ``container`` (the project image
+            through podman's Docker-compatible API).
+        quiet: Show nothing on the console (the log file still gets everything).
+
+    Raises:
+        VigiaError: A task failed; the message names it and the log file.
+    """
+    import kfp.local
+
+    if runner not in RUNNERS:
+        raise VigiaError(f"unknown runner {runner!r}; choose from {', '.join(RUNNERS)}")
+    workspace.ensure()
+    if runner == "container":
+        from vigia.pipelines.container_runner import docker_runner
+
+        chosen = docker_runner()
+    else:
+        chosen = kfp.local.SubprocessRunner(use_venv=False)
+    before = set(workspace.pipeline_root.iterdir())
+    log_dir = workspace.logs / "runs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    scratch = Path(tempfile.mkdtemp(prefix="kfp-", dir=workspace.root))
+    started = time.perf_counter()
+    failure: Exception | None = None
+    console = open(os.devnull, "w") if quiet else sys.stdout  # noqa: SIM115
+    try:
+        with (
+            open(log_path, "w", encoding="utf-8") as log,
+            _temporary_tmpdir(scratch),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")
+            sink = _ConsoleFilter(log, console)
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                kfp.local.init(runner=chosen, pipeline_root=str(workspace.pipeline_root))
+                try:
+                    pipeline(**arguments)
+                except RuntimeError as exc:  # kfp.local's generic "task failed"
+                    failure = exc
+            sink.flush()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if quiet:
+            console.close()
+    created = sorted(set(workspace.pipeline_root.iterdir()) - before)
+    if not created:
+        raise VigiaError(f"pipeline produced no run folder; see {log_path}")
+    root = created[-1]
+    run = LocalRun(root=root, log=log_path, seconds=time.perf_counter() - started)
+    run.tasks = {p.name: p for p in root.iterdir() if p.is_dir()}
+    if failure is not None:
+        detail = _task_error(log_path)
+        raise VigiaError(f"pipeline run failed{': ' + detail if detail else ''} (log: {log_path})")
+    return run
+
+
+def _task_error(log_path: Path) -> str:
+    """The last user-facing error line printed by a task, if any."""
+    lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in reversed(lines):
+        text = _ANSI.sub("", line).strip()
+        if ": error: " in text:
+            return text
+    for line in reversed(lines):
+        text = _ANSI.sub("", line).strip()
+        if re.match(r"^\w+(Error|Exception): ", text):
+            return text
+    return ""
+
+
+@contextlib.contextmanager
+def _temporary_tmpdir(path: Path) -> Any:
+    """Point TMPDIR at ``path`` so kfp.local's temporary component files land (and are
+    deleted) inside the workspace instead of piling up in /tmp."""
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(path)
+    tempfile.tempdir = None
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old
+        tempfile.tempdir = None

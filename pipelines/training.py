@@ -1,0 +1,144 @@
+"""The forecast training pipeline: ingest → features → train → evaluate → register →
+[approved] push.
+
+``create_training_pipeline(image)`` takes every environment value as an argument (TFX style), so
+the same definition compiles for a cluster and runs under ``kfp.local``.
+"""
+
+# (no `from __future__ import annotations`: KFP reads the annotations at runtime)
+
+from typing import Any
+
+from kfp import dsl
+from vigia.components import make_component
+from vigia.components.evaluate import evaluate
+from vigia.components.features import features
+from vigia.components.ingest import ingest
+from vigia.components.push import push
+from vigia.components.register import register
+from vigia.components.train import train
+
+PIPELINE_NAME = "vigia-forecast-training"
+
+
+def create_training_pipeline(image: str) -> Any:
+    """The training pipeline with every component running in ``image``."""
+    ingest_op = make_component(ingest, image)
+    features_op = make_component(features, image)
+    train_op = make_component(train, image)
+    evaluate_op = make_component(evaluate, image)
+    register_op = make_component(register, image)
+    push_op = make_component(push, image)
+
+    @dsl.pipeline(
+        name=PIPELINE_NAME,
+        description="Weekly dengue forecasts: train, backtest, gate, register, push.",
+    )
+    def training_pipeline(
+        tracking_uri: str,
+        store_root: str,
+        gate_config: str,
+        artifact_root: str = "",
+        source: str = "peru",
+        region_col: str = "region",
+        date_col: str = "week_start",
+        target_col: str = "cases",
+        level: str = "department",
+        regions: str = "",
+        start: str = "",
+        method: str = "xgboost",
+        seed: int = 0,
+        registered_name: str = "dengue-forecast",
+        backtest_years: float = 2.0,
+        refit_every: int = 13,
+    ) -> None:
+        ingested = ingest_op(
+            source=source,
+            region_col=region_col,
+            date_col=date_col,
+            target_col=target_col,
+            level=level,
+            regions=regions,
+            start=start,
+        )
+        ingested.set_display_name("ingest + validate")
+        feats = features_op(panel=ingested.outputs["panel"])
+        feats.set_display_name("features")
+        trained = train_op(
+            panel=ingested.outputs["panel"],
+            method=method,
+            seed=seed,
+            data_hash=ingested.outputs["Output"],
+        )
+        trained.set_display_name("train")
+        evaluated = evaluate_op(
+            panel=ingested.outputs["panel"],
+            method=method,
+            seed=seed,
+            gate_config=gate_config,
+            tracking_uri=tracking_uri,
+            registered_name=registered_name,
+            backtest_years=backtest_years,
+            refit_every=refit_every,
+        )
+        evaluated.set_display_name("evaluate + gate")
+        evaluated.set_caching_options(False)  # depends on the registry's current champion
+        registered = register_op(
+            model=trained.outputs["model"],
+            scores=evaluated.outputs["scores"],
+            decision=evaluated.outputs["decision"],
+            catalog=feats.outputs["catalog"],
+            card=ingested.outputs["card"],
+            tracking_uri=tracking_uri,
+            artifact_root=artifact_root,
+            registered_name=registered_name,
+            method=method,
+            seed=seed,
+            data_hash=ingested.outputs["Output"],
+        )
+        registered.set_display_name("register (challenger)")
+        registered.set_caching_options(False)
+        with dsl.If(evaluated.outputs["Output"] == True, name="approved"):  # noqa: E712
+            pushed = push_op(
+                model=trained.outputs["model"],
+                decision=evaluated.outputs["decision"],
+                registered_name=registered_name,
+                version=registered.outputs["Output"],
+                store_root=store_root,
+                tracking_uri=tracking_uri,
+            )
+            pushed.set_display_name("push (champion)")
+            pushed.set_caching_options(False)
+
+    return training_pipeline
+
+
+def training_arguments(workspace: Any, gate_config_text: str, **overrides: Any) -> dict[str, Any]:
+    """Pipeline arguments for a run against ``workspace`` (a :class:`vigia.workspace.Workspace`)."""
+    arguments: dict[str, Any] = {
+        "tracking_uri": workspace.tracking_uri,
+        "store_root": str(workspace.models),
+        "artifact_root": str(workspace.artifacts),
+        "gate_config": gate_config_text,
+    }
+    arguments.update({k: v for k, v in overrides.items() if v is not None})
+    return arguments
+
+
+def read_training_outcome(run: Any) -> dict[str, Any]:
+    """What a finished local training run decided: scores, gate decision, version, pushed."""
+    import json
+
+    scores = json.loads(run.output("evaluate", "scores").read_text(encoding="utf-8"))
+    decision = json.loads(run.output("evaluate", "decision").read_text(encoding="utf-8"))
+    card = json.loads(run.output("ingest", "card_json").read_text(encoding="utf-8"))
+    return {
+        "run": str(run.root),
+        "seconds": run.seconds,
+        "card": card,
+        "scores": scores,
+        "decision": decision,
+        "version": run.parameter("register"),
+        "pushed": run.ran("push"),
+        "pushed_to": run.parameter("push") if run.ran("push") else None,
+    }

@@ -1,0 +1,193 @@
+"""``vigia pipeline``: run pipelines locally, compile them for a cluster, submit them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from vigia.cli.common import say, workspace
+
+PIPELINES = ("training",)
+DEFAULT_COMPILED = Path("pipelines/compiled")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("pipeline", help="run, compile or submit pipelines")
+    sub = parser.add_subparsers(dest="pipeline_command", metavar="ACTION", required=True)
+
+    run = sub.add_parser("run", help="run a pipeline on this machine with kfp.local")
+    run.add_argument("name", choices=PIPELINES)
+    add_training_options(run)
+    run.add_argument(
+        "--runner",
+        choices=("subprocess", "container"),
+        default="subprocess",
+        help="subprocess: this Python environment (default); container: every step in the "
+        "project image through podman",
+    )
+    run.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    run.set_defaults(handler=_run)
+
+    comp = sub.add_parser("compile", help="compile pipelines to YAML for a Kubeflow cluster")
+    comp.add_argument("--out", type=Path, default=DEFAULT_COMPILED, help="output folder")
+    comp.set_defaults(handler=_compile)
+
+    submit = sub.add_parser("submit", help="submit a pipeline run to a KFP API server")
+    submit.add_argument("name", choices=PIPELINES)
+    submit.add_argument("--host", required=True, help="KFP API URL, e.g. https://kfp.example.org")
+    submit.add_argument(
+        "--token-env",
+        default="KFP_TOKEN",
+        help="environment variable holding a bearer token (default KFP_TOKEN)",
+    )
+    submit.add_argument("--experiment", default="vigia")
+    submit.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="pipeline parameter (repeatable); tracking_uri, store_root, gate_config required",
+    )
+    submit.set_defaults(handler=_submit)
+
+
+def add_training_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the training pipeline shared by ``pipeline run`` and ``demo``."""
+    parser.add_argument(
+        "--source",
+        default="peru",
+        help="'peru' (default: MINSA line list) or a weekly panel CSV (region, week_start, cases)",
+    )
+    parser.add_argument("--region-col", default=None, help="region column of a CSV source")
+    parser.add_argument("--date-col", default=None, help="week start column of a CSV source")
+    parser.add_argument("--target-col", default=None, help="case count column of a CSV source")
+    parser.add_argument("--regions", default=None, help="comma-separated subset of regions")
+    parser.add_argument("--method", default=None, help="forecasting method (default xgboost)")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--gates", type=Path, default=None, help="gate thresholds (TOML)")
+    parser.add_argument("--backtest-years", type=float, default=None)
+    parser.add_argument("--refit-every", type=int, default=None, help="weeks between refits")
+
+
+def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    source = args.source
+    if source != "peru":
+        source = str(Path(source).resolve())
+    return {
+        "source": source,
+        "region_col": args.region_col,
+        "date_col": args.date_col,
+        "target_col": args.target_col,
+        "regions": args.regions,
+        "method": args.method,
+        "seed": args.seed,
+        "backtest_years": args.backtest_years,
+        "refit_every": args.refit_every,
+    }
+
+
+def gate_config_text(path: Path | None) -> str:
+    """The gate TOML to pass to the pipeline (the packaged default unless ``path``)."""
+    import importlib.resources
+
+    from vigia.errors import VigiaError
+    from vigia.evaluate.gates import load_gate_config
+
+    load_gate_config(path)  # validates: a clear error now instead of a failed task later
+    if path is None:
+        return (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VigiaError(f"gate config {path}: {exc.strerror}") from None
+
+
+def preflight(overrides: dict[str, Any]) -> None:
+    """Validate the data source before starting a run, so bad input fails in a second with one
+    readable line (the ingest step validates again inside the pipeline)."""
+    from vigia.training import ingest_panel
+
+    ingest_panel(
+        overrides["source"],
+        region_col=overrides["region_col"] or "region",
+        date_col=overrides["date_col"] or "week_start",
+        target_col=overrides["target_col"] or "cases",
+        regions=overrides["regions"] or "",
+    )
+
+
+def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) -> dict[str, Any]:
+    """Validate inputs, run the training pipeline locally, return its outcome."""
+    from vigia.images import image_ref
+    from vigia.pipelines.local import run_pipeline_locally
+    from vigia.pipelines.training import (
+        create_training_pipeline,
+        read_training_outcome,
+        training_arguments,
+    )
+
+    ws = workspace(args)
+    overrides = {**training_overrides(args), **extra}
+    gates = gate_config_text(args.gates)
+    preflight(overrides)
+    pipeline = create_training_pipeline(image_ref("project", "local"))
+    run = run_pipeline_locally(
+        pipeline,
+        training_arguments(ws, gates, **overrides),
+        ws,
+        runner=getattr(args, "runner", "subprocess"),
+        quiet=quiet,
+    )
+    return read_training_outcome(run)
+
+
+def print_outcome(outcome: dict[str, Any]) -> None:
+    from vigia.training import format_scores_table
+
+    decision = outcome["decision"]
+    say("")
+    say(format_scores_table(outcome["scores"]))
+    say("")
+    say(f"gate: {'APPROVED' if decision['approved'] else 'NOT APPROVED'}")
+    for reason in decision["reasons"]:
+        say(f"  {reason}")
+    alias = "challenger" + (", champion" if outcome["pushed"] else "")
+    say(f"registered: {decision['model']} → version {outcome['version']} ({alias})")
+    say(f"pushed: {outcome['pushed_to'] or 'no (not approved)'}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    say(f"▶ training pipeline ({args.runner} runner)")
+    outcome = run_training(args)
+    if args.json:
+        print(json.dumps(outcome, indent=2, default=str))
+    else:
+        print_outcome(outcome)
+        say(f"run folder: {outcome['run']} ({outcome['seconds']:.1f}s)")
+    return 0
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from vigia.pipelines.compile import compile_all
+
+    for path in compile_all(args.out):
+        say(f"wrote {path}")
+    return 0
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from vigia.pipelines.submit import submit_run
+
+    params = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from vigia.errors import VigiaError
+
+            raise VigiaError(f"--param {item!r}: expected KEY=VALUE")
+        params[key] = value
+    run_id = submit_run(args.name, args.host, params, args.experiment, args.token_env)
+    say(f"submitted {args.name} run {run_id} to {args.host}")
+    return 0

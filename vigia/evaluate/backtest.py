@@ -1,0 +1,105 @@
+"""Rolling-origin backtests: refit on the past, forecast the next weeks, move the origin on.
+
+At each origin a forecaster sees only weeks up to and including the origin, both when it is
+(re)fitted and when it predicts. Models are refitted every ``refit_every`` origins (default 13
+weeks, a quarter) on all data up to the first origin of the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from vigia.errors import VigiaError
+from vigia.evaluate.forecast_scores import compare_methods, score_table
+from vigia.models.base import Forecaster, QuantileForecast
+
+ForecasterFactory = Callable[[], Forecaster]
+Progress = Callable[[str], None]
+
+
+def default_origins(
+    panel: pd.DataFrame, years: int = 2, max_horizon: int = 4
+) -> list[pd.Timestamp]:
+    """Origins over the last ``years`` of data whose ``max_horizon`` target is observed.
+
+    For the Peru panel (2019-W01 … 2022-W52) and 2 years: 2021-W01 … 2022-W48.
+    """
+    weeks = pd.DatetimeIndex(sorted(panel["week_start"].unique()))
+    last_origin = weeks[-1] - pd.Timedelta(weeks=max_horizon)
+    first_origin = weeks[-1] - pd.Timedelta(weeks=52 * years) + pd.Timedelta(weeks=1)
+    chosen = weeks[(weeks >= first_origin) & (weeks <= last_origin)]
+    if len(chosen) == 0:
+        raise VigiaError(
+            f"panel too short for a backtest: {len(weeks)} weeks, need more than {max_horizon}"
+        )
+    return list(chosen)
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts and scores of every method over the same origins."""
+
+    forecasts: dict[str, QuantileForecast]
+    tables: dict[str, pd.DataFrame]
+    origins: list[pd.Timestamp]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def scores_json(self) -> dict[str, Any]:
+        """The ``scores.json`` document."""
+        any_forecast = next(iter(self.forecasts.values()))
+        return {
+            "methods": self.summary["methods"],
+            "by_horizon": self.summary["by_horizon"],
+            "by_region": self.summary["by_region"],
+            "regions": int(any_forecast.keys["region"].nunique()),
+            "origins": len(self.origins),
+            "first_origin": f"{self.origins[0]:%Y-%m-%d}",
+            "last_origin": f"{self.origins[-1]:%Y-%m-%d}",
+            "horizons": list(any_forecast.horizons),
+            "quantile_levels": list(any_forecast.levels),
+        }
+
+
+def rolling_origin_backtest(
+    panel: pd.DataFrame,
+    factories: dict[str, ForecasterFactory],
+    origins: Iterable[pd.Timestamp] | None = None,
+    refit_every: int = 13,
+    baseline: str = "persistence",
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """Backtest every method on the same origins and score them against ``baseline``.
+
+    Args:
+        panel: Validated weekly panel.
+        factories: Method name → callable returning a fresh, unfitted forecaster.
+        origins: Forecast origins (week starts); default :func:`default_origins`.
+        refit_every: Refit each model every this many origins.
+        baseline: Method the relative scores are computed against (must be in ``factories``).
+        progress: Called with a short message after each refit block.
+    """
+    if baseline not in factories:
+        raise VigiaError(f"baseline method {baseline!r} is not among the methods backtested")
+    chosen = sorted(pd.Timestamp(o) for o in (origins or default_origins(panel)))
+    blocks = [chosen[i : i + refit_every] for i in range(0, len(chosen), refit_every)]
+    collected: dict[str, list[QuantileForecast]] = {name: [] for name in factories}
+    for number, block in enumerate(blocks, start=1):
+        train = panel[panel["week_start"] <= block[0]]
+        for name, factory in factories.items():
+            model = factory().fit(train)
+            for origin in block:
+                collected[name].append(model.predict(panel[panel["week_start"] <= origin]))
+        if progress:
+            progress(
+                f"backtest block {number}/{len(blocks)} (origins {block[0]:%Y-%m-%d} … "
+                f"{block[-1]:%Y-%m-%d}) done"
+            )
+    forecasts = {name: QuantileForecast.concat(parts) for name, parts in collected.items()}
+    tables = {name: score_table(f, panel) for name, f in forecasts.items()}
+    result = BacktestResult(forecasts=forecasts, tables=tables, origins=chosen)
+    result.summary = compare_methods(tables, baseline=baseline)
+    return result

@@ -1,0 +1,148 @@
+"""Scores for quantile forecasts: WIS (and its parts), MAE of the median, interval coverage.
+
+WIS follows Bracher et al. (2021): for K central intervals and the median,
+``WIS = (0.5·|y − m| + Σ_k (α_k/2)·IS_α_k) / (K + 0.5)``, which equals twice the mean pinball
+loss over a symmetric set of quantile levels. Its parts: dispersion (interval widths),
+overprediction and underprediction (penalties when y falls outside an interval).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vigia.models.base import QuantileForecast
+
+
+def interval_pairs(levels: tuple[float, ...]) -> list[tuple[int, int, float]]:
+    """(lower index, upper index, alpha) for every central interval in a symmetric level set."""
+    pairs = []
+    for i, low in enumerate(levels):
+        if low >= 0.5:
+            break
+        for j, high in enumerate(levels):
+            if abs(low + high - 1.0) < 1e-9:
+                pairs.append((i, j, 2 * low))
+    return pairs
+
+
+def wis_parts(
+    values: np.ndarray, levels: tuple[float, ...], y: np.ndarray
+) -> dict[str, np.ndarray]:
+    """WIS and its parts for quantile ``values`` (..., Q) against observations ``y`` (...).
+
+    Returns arrays shaped like ``y``: ``wis``, ``dispersion``, ``overprediction``,
+    ``underprediction`` (the parts sum to ``wis``).
+    """
+    pairs = interval_pairs(levels)
+    median = values[..., levels.index(0.5)] if 0.5 in levels else None
+    dispersion = np.zeros_like(y, dtype="float64")
+    over = np.zeros_like(dispersion)
+    under = np.zeros_like(dispersion)
+    for lo, hi, alpha in pairs:
+        lower, upper = values[..., lo], values[..., hi]
+        dispersion += alpha / 2 * (upper - lower)
+        over += np.where(y < lower, lower - y, 0.0)
+        under += np.where(y > upper, y - upper, 0.0)
+    if median is not None:
+        over += 0.5 * np.where(y < median, median - y, 0.0)
+        under += 0.5 * np.where(y > median, y - median, 0.0)
+    k = len(pairs) + (0.5 if median is not None else 0.0)
+    parts = {"dispersion": dispersion / k, "overprediction": over / k, "underprediction": under / k}
+    parts["wis"] = parts["dispersion"] + parts["overprediction"] + parts["underprediction"]
+    return parts
+
+
+def coverage(
+    values: np.ndarray, levels: tuple[float, ...], y: np.ndarray, width: float
+) -> np.ndarray:
+    """1.0 where ``y`` lies inside the central ``width`` interval (e.g. 0.9), else 0.0."""
+    lo = levels.index(round((1 - width) / 2, 6))
+    hi = levels.index(round(1 - (1 - width) / 2, 6))
+    return ((y >= values[..., lo]) & (y <= values[..., hi])).astype("float64")
+
+
+def observed(forecast: QuantileForecast, panel: pd.DataFrame) -> np.ndarray:
+    """Observed cases ``(rows, horizons)`` for a forecast's target weeks (NaN if not observed)."""
+    lookup = panel.set_index(["region", "week_start"])["cases"]
+    out = np.full((len(forecast.keys), len(forecast.horizons)), np.nan)
+    for j, h in enumerate(forecast.horizons):
+        target = pd.MultiIndex.from_arrays(
+            [forecast.keys["region"], forecast.keys["origin"] + pd.Timedelta(weeks=h)]
+        )
+        out[:, j] = lookup.reindex(target).to_numpy()
+    return out
+
+
+def score_table(forecast: QuantileForecast, panel: pd.DataFrame) -> pd.DataFrame:
+    """One row per (region, origin, horizon) with y, median and every score."""
+    y = observed(forecast, panel)
+    parts = wis_parts(forecast.values, forecast.levels, y)
+    n, h = y.shape
+    table = pd.DataFrame(
+        {
+            "region": np.repeat(forecast.keys["region"].to_numpy(), h),
+            "origin": np.repeat(forecast.keys["origin"].to_numpy(), h),
+            "horizon": np.tile(np.asarray(forecast.horizons), n),
+            "y": y.reshape(-1),
+            "median": forecast.median.reshape(-1),
+            **{name: value.reshape(-1) for name, value in parts.items()},
+            "abs_error": np.abs(forecast.median - y).reshape(-1),
+            "covered_50": coverage(forecast.values, forecast.levels, y, 0.5).reshape(-1),
+            "covered_90": coverage(forecast.values, forecast.levels, y, 0.9).reshape(-1),
+        }
+    )
+    return table.dropna(subset=["y"]).reset_index(drop=True)
+
+
+SUMMARY = {
+    "wis": "wis",
+    "dispersion": "dispersion",
+    "overprediction": "overprediction",
+    "underprediction": "underprediction",
+    "mae": "abs_error",
+    "coverage_50": "covered_50",
+    "coverage_90": "covered_90",
+}
+
+
+def summarize(table: pd.DataFrame, baseline: pd.DataFrame | None = None) -> dict[str, float]:
+    """Mean scores of a score table; ``relative_wis``/``relative_mae`` against a baseline table
+    scored on the same (region, origin, horizon) rows."""
+    out = {name: float(table[col].mean()) for name, col in SUMMARY.items()}
+    if baseline is not None:
+        out["relative_wis"] = _ratio(out["wis"], float(baseline["wis"].mean()))
+        out["relative_mae"] = _ratio(out["mae"], float(baseline["abs_error"].mean()))
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else (1.0 if a == 0 else float("inf"))
+
+
+def compare_methods(
+    tables: dict[str, pd.DataFrame], baseline: str = "persistence"
+) -> dict[str, Any]:
+    """Overall, per-horizon and per-region summaries of every method, relative to ``baseline``.
+
+    All methods are scored on the rows every method has (the intersection of keys).
+    """
+    keys = ["region", "origin", "horizon"]
+    common = None
+    for table in tables.values():
+        index = pd.MultiIndex.from_frame(table[keys])
+        common = index if common is None else common.intersection(index)
+    aligned = {name: t.set_index(keys).loc[common].reset_index() for name, t in tables.items()}
+    base = aligned[baseline]
+    result: dict[str, Any] = {"methods": {}, "by_horizon": {}, "by_region": {}}
+    for name, table in aligned.items():
+        result["methods"][name] = summarize(table, base)
+        result["by_horizon"][name] = {
+            int(h): summarize(g, base[base["horizon"] == h]) for h, g in table.groupby("horizon")
+        }
+        result["by_region"][name] = {
+            str(r): summarize(g, base[base["region"] == r]) for r, g in table.groupby("region")
+        }
+    return result

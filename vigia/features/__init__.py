@@ -1,0 +1,1 @@
+"""Feature builders and their catalog (name, meaning, source, dtype)."""

@@ -1,0 +1,105 @@
+"""Forecast features at an origin week, computed from that week and earlier weeks only.
+
+Everything is on the log1p scale, relative to the region's recent *level* (log1p of the mean of
+the last 4 weeks), so that one global model serves regions of very different sizes and can
+forecast levels it never saw in training. Each row is one (region, origin).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vigia.features.catalog import FeatureSpec
+
+LAGS = 8
+WINDOWS = (4, 8, 13, 26)
+SEASON = 52
+LEVEL_WINDOW = 4
+SOURCE = "weekly case panel (cases up to and including the origin week)"
+
+
+def feature_catalog() -> list[FeatureSpec]:
+    """The catalog of :func:`build_features`."""
+    specs = [FeatureSpec("level", "log1p of the mean weekly cases over the last 4 weeks", SOURCE)]
+    specs += [
+        FeatureSpec(f"lag_{k}", f"log1p(cases {k} weeks before the origin) minus level", SOURCE)
+        for k in range(LAGS)
+    ]
+    specs += [
+        FeatureSpec(f"mean_{w}", f"log1p(mean cases over the last {w} weeks) minus level", SOURCE)
+        for w in WINDOWS
+    ]
+    specs += [
+        FeatureSpec("sum_13", "log1p(total cases over the last 13 weeks)", SOURCE),
+        FeatureSpec("slope_4", "change of log1p(cases) per week over the last 4 weeks", SOURCE),
+        FeatureSpec("zero_share_8", "share of the last 8 weeks with no case", SOURCE),
+        FeatureSpec("last_year", "log1p(cases 52 weeks before the origin) minus level", SOURCE),
+        FeatureSpec(
+            "last_year_ahead_4",
+            "log1p(mean cases in weeks 49–52 before the origin, i.e. "
+            "the coming 4 weeks one year ago) minus level",
+            SOURCE,
+        ),
+        FeatureSpec(
+            "region_mean", "log1p of the region's mean weekly cases up to the origin", SOURCE
+        ),
+        FeatureSpec("woy_sin", "sine of the origin's week of year (seasonality)", "origin date"),
+        FeatureSpec("woy_cos", "cosine of the origin's week of year (seasonality)", "origin date"),
+    ]
+    return specs
+
+
+FEATURES = [s.name for s in feature_catalog()]
+
+
+def build_features(panel: pd.DataFrame) -> pd.DataFrame:
+    """Features for every (region, week) of a panel, each using only weeks up to that week.
+
+    Args:
+        panel: Validated panel (region, week_start, cases), one row per region-week, no gaps.
+
+    Returns:
+        Frame with ``region``, ``origin`` and the columns of :func:`feature_catalog`, in the
+        panel's row order. Features needing more history than exists are NaN.
+    """
+    ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
+    cases = ordered["cases"].astype("float64")
+    grouped = cases.groupby(ordered["region"], sort=False)
+    log_cases = np.log1p(cases)
+    log_grouped = log_cases.groupby(ordered["region"], sort=False)
+
+    def rolling_mean(window: int) -> pd.Series:
+        return grouped.transform(lambda s: s.rolling(window, min_periods=window).mean())
+
+    level = np.log1p(grouped.transform(lambda s: s.rolling(LEVEL_WINDOW, min_periods=1).mean()))
+    out = pd.DataFrame(
+        {"region": ordered["region"].astype(str), "origin": ordered["week_start"], "level": level}
+    )
+    for k in range(LAGS):
+        out[f"lag_{k}"] = log_grouped.shift(k) - level
+    for w in WINDOWS:
+        out[f"mean_{w}"] = np.log1p(rolling_mean(w)) - level
+    out["sum_13"] = np.log1p(grouped.transform(lambda s: s.rolling(13, min_periods=13).sum()))
+    out["slope_4"] = (log_cases - log_grouped.shift(3)) / 3.0
+    out["zero_share_8"] = (
+        (cases == 0)
+        .astype("float64")
+        .groupby(ordered["region"], sort=False)
+        .transform(lambda s: s.rolling(8, min_periods=8).mean())
+    )
+    out["last_year"] = log_grouped.shift(SEASON) - level
+    ahead = grouped.transform(lambda s: s.shift(SEASON - 4).rolling(4, min_periods=4).mean())
+    out["last_year_ahead_4"] = np.log1p(ahead) - level
+    out["region_mean"] = np.log1p(grouped.transform(lambda s: s.expanding().mean()))
+    week = ordered["week_start"].dt.isocalendar().week.astype("float64")
+    out["woy_sin"] = np.sin(2 * np.pi * week / 52.18)
+    out["woy_cos"] = np.cos(2 * np.pi * week / 52.18)
+    return out
+
+
+def future_targets(panel: pd.DataFrame, horizons: tuple[int, ...]) -> pd.DataFrame:
+    """Cases ``h`` weeks after each (region, week), NaN past the end, in feature row order."""
+    ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
+    grouped = ordered["cases"].astype("float64").groupby(ordered["region"], sort=False)
+    return pd.DataFrame({f"y_{h}": grouped.shift(-h) for h in horizons})

@@ -1,0 +1,1 @@
+"""Forecasting and classification models."""

