@@ -1,0 +1,391 @@
+"""The payload log: one JSON line per served request, what the monitoring reads.
+
+Layout: ``<root>/<model-name>/payloads-<YYYY-MM-DD>-<NNN>.jsonl`` where ``root`` is the
+workspace's ``logs/payloads/``. A file holds one UTC day; a new ``NNN`` starts when a file would
+grow past ``max_bytes``. One record per request (see :func:`payload_record`)::
+
+    {"ts": "2024-05-01T12:00:00.123+00:00", "request_id": "…", "model": "dengue-forecast",
+     "version": 3, "kind": "forecaster", "protocol": "v1", "latency_ms": 4.2,
+     "inputs": [{…one flat dict per row, as the model saw it…}], "outputs": [{…one per row…}]}
+
+Non-finite floats are written as ``null``. Keys that look like personal identifiers (patient,
+encounter, names, document numbers, ``*_id``) are removed from every row before writing: the log
+never holds identifiers.
+
+Writing is asynchronous: :meth:`PayloadWriter.submit` puts a record (or a function that builds
+it) on a bounded queue and returns at once; a background thread builds, serialises and appends.
+A full queue drops the record and counts it; a failure while building or writing is logged and
+counted. Neither ever reaches the request that produced the record.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+KINDS = ("forecaster", "classifier")
+PROTOCOLS = ("v1", "v2", "grpc")
+REQUIRED_KEYS = ("ts", "request_id", "model", "version", "kind", "protocol", "inputs", "outputs")
+FILE_GLOB = "payloads-*.jsonl"
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_QUEUE_SIZE = 10_000
+
+# Field names that identify a person or an encounter; such keys never reach the log.
+# (Coded categories such as ``admission_type_id`` are features, not identifiers, and are kept.)
+IDENTIFIER_PATTERN = re.compile(
+    r"(patient|encounter|person|nombre|dni|document|passport|phone|email|address|ssn|"
+    r"(^|_)name$|^id$|^uuid$)",
+    re.IGNORECASE,
+)
+
+RecordSource = dict[str, Any] | Callable[[], dict[str, Any]]
+
+
+def now_iso() -> str:
+    """Now in UTC, ISO-8601 with milliseconds: ``2024-05-01T12:00:00.123+00:00``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def payload_record(
+    *,
+    request_id: str,
+    model: str,
+    version: int,
+    kind: str,
+    protocol: str,
+    latency_ms: float,
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    ts: str | None = None,
+) -> dict[str, Any]:
+    """One payload record in the documented key order (``ts`` defaults to now)."""
+    if kind not in KINDS:
+        raise ValueError(f"payload kind {kind!r} not in {KINDS}")
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"payload protocol {protocol!r} not in {PROTOCOLS}")
+    return {
+        "ts": ts or now_iso(),
+        "request_id": str(request_id),
+        "model": model,
+        "version": int(version),
+        "kind": kind,
+        "protocol": protocol,
+        "latency_ms": round(float(latency_ms), 3),
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+
+
+def is_identifier(key: str) -> bool:
+    """True if a field name looks like a personal identifier (kept out of the log)."""
+    return bool(IDENTIFIER_PATTERN.search(key))
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars/arrays to Python, non-finite floats to None."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _clean(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _strip_identifiers(rows: Any) -> tuple[list[Any], int]:
+    if not isinstance(rows, list):
+        return rows, 0
+    removed = 0
+    clean_rows = []
+    for row in rows:
+        if isinstance(row, dict):
+            kept = {k: v for k, v in row.items() if not is_identifier(str(k))}
+            removed += len(row) - len(kept)
+            row = kept
+        clean_rows.append(row)
+    return clean_rows, removed
+
+
+def encode_record(record: dict[str, Any]) -> tuple[bytes, int]:
+    """One JSON line (with newline) and the number of identifier fields removed."""
+    inputs, removed_in = _strip_identifiers(record.get("inputs"))
+    outputs, removed_out = _strip_identifiers(record.get("outputs"))
+    safe = _clean({**record, "inputs": inputs, "outputs": outputs})
+    line = json.dumps(safe, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return (line + "\n").encode("utf-8"), removed_in + removed_out
+
+
+@dataclass
+class WriterStats:
+    """Counters of a :class:`PayloadWriter` (read them any time; they only grow)."""
+
+    submitted: int = 0
+    written: int = 0
+    dropped: int = 0
+    errors: int = 0
+    redacted_fields: int = 0
+
+
+class _RotatingFile:
+    """Appends lines to ``folder/payloads-<day>-<NNN>.jsonl``, rotating by day and size."""
+
+    def __init__(self, folder: Path, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.day = ""
+        self.index = 0
+        self.handle: Any = None
+        self.size = 0
+
+    def _path(self) -> Path:
+        return self.folder / f"payloads-{self.day}-{self.index:03d}.jsonl"
+
+    def _open(self, day: str) -> None:
+        self.close()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        existing = sorted(self.folder.glob(f"payloads-{day}-*.jsonl"))
+        self.day = day
+        self.index = int(existing[-1].stem.rsplit("-", 1)[1]) if existing else 0
+        path = self._path()
+        self.size = path.stat().st_size if path.exists() else 0
+        self.handle = open(path, "ab")  # noqa: SIM115 - kept open across writes
+
+    def write(self, line: bytes, day: str) -> None:
+        if self.handle is None or day != self.day:
+            self._open(day)
+        if self.size and self.size + len(line) > self.max_bytes:
+            self.handle.close()
+            self.index += 1
+            self.size = 0
+            self.handle = open(self._path(), "ab")  # noqa: SIM115
+        self.handle.write(line)
+        self.size += len(line)
+
+    def flush(self) -> None:
+        if self.handle is not None:
+            self.handle.flush()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+class PayloadWriter:
+    """Asynchronous, rotating JSON-lines writer of payload records.
+
+    Args:
+        root: Folder holding one sub-folder per model (the workspace's ``logs/payloads``).
+        max_bytes: Size at which a day's file is rotated to the next ``NNN``.
+        queue_size: Records waiting to be written; beyond it, new records are dropped.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+    ) -> None:
+        self.root = Path(root)
+        self.max_bytes = int(max_bytes)
+        self.stats = WriterStats()
+        self._queue: queue.Queue[tuple[str, RecordSource] | None] = queue.Queue(queue_size)
+        self._files: dict[str, _RotatingFile] = {}
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="payload-writer", daemon=True)
+        self._thread.start()
+
+    # --- request side (never blocks, never raises) ---------------------------------------------
+    def submit(self, model: str, record: RecordSource) -> bool:
+        """Queue a record (or a zero-argument function that builds it) for ``model``'s log.
+
+        Returns False (and counts a drop) when the queue is full or the writer is closed.
+        """
+        self.stats.submitted += 1
+        if self._closed:
+            self.stats.dropped += 1
+            return False
+        try:
+            self._queue.put_nowait((model, record))
+        except queue.Full:
+            self.stats.dropped += 1
+            return False
+        return True
+
+    # --- background side -----------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                self._write_one(*item)
+                # Drain what is already waiting before flushing: one flush per burst.
+                while True:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    try:
+                        if more is None:
+                            self._flush_all()
+                            return
+                        self._write_one(*more)
+                    finally:
+                        self._queue.task_done()
+                self._flush_all()
+            finally:
+                self._queue.task_done()
+
+    def _write_one(self, model: str, source: RecordSource) -> None:
+        try:
+            record = source() if callable(source) else source
+            line, removed = encode_record(record)
+            day = str(record.get("ts", now_iso()))[:10]
+            folder = self._files.get(model)
+            if folder is None:
+                folder = self._files[model] = _RotatingFile(
+                    self.root / _safe_name(model), self.max_bytes
+                )
+            folder.write(line, day)
+            self.stats.written += 1
+            self.stats.redacted_fields += removed
+        except Exception as exc:  # a broken record must never stop the writer
+            self.stats.errors += 1
+            log.warning("payload log: record for %s not written: %s", model, exc)
+
+    def _flush_all(self) -> None:
+        for handle in self._files.values():
+            try:
+                handle.flush()
+            except OSError as exc:
+                self.stats.errors += 1
+                log.warning("payload log: flush failed: %s", exc)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued record is written (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Write what is queued, stop the thread, close the files. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            log.warning("payload log: queue still full at close; pending records dropped")
+        self._thread.join(timeout)
+        for handle in self._files.values():
+            handle.close()
+
+
+def _safe_name(model: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", model).strip(".")
+    return name or "model"
+
+
+# --- reading ------------------------------------------------------------------------------------
+def _as_datetime(value: str | datetime | date | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    else:
+        moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _valid(record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and all(k in record for k in REQUIRED_KEYS)
+        and isinstance(record["inputs"], list)
+        and isinstance(record["outputs"], list)
+    )
+
+
+def _files_in(folder: Path, start: datetime | None, end: datetime | None) -> Iterable[Path]:
+    for path in sorted(folder.rglob(FILE_GLOB)):
+        day = path.stem[len("payloads-") : len("payloads-") + 10]
+        try:
+            file_day = date.fromisoformat(day)
+        except ValueError:
+            yield path  # unusual name: read it, records are filtered one by one
+            continue
+        if start is not None and file_day < start.astimezone(UTC).date():
+            continue
+        if end is not None and file_day > end.astimezone(UTC).date():
+            continue
+        yield path
+
+
+def read_payloads(
+    folder: str | Path,
+    start: str | datetime | date | None = None,
+    end: str | datetime | date | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Read payload records, oldest first.
+
+    Args:
+        folder: One model's folder (``logs/payloads/<model>``) or the root holding several.
+        start: Keep records with ``ts >= start`` (ISO string, datetime or date; naive = UTC).
+        end: Keep records with ``ts < end``.
+
+    Returns:
+        ``(records, skipped)``: the records in time order, and how many lines were skipped
+        because they were corrupt, truncated or not payload records.
+    """
+    root = Path(folder)
+    lo, hi = _as_datetime(start), _as_datetime(end)
+    found: list[tuple[datetime, dict[str, Any]]] = []
+    skipped = 0
+    if not root.exists():
+        return [], 0
+    for path in _files_in(root, lo, hi):
+        with open(path, "rb") as handle:
+            for raw in handle:
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw)
+                    if not _valid(record):
+                        raise ValueError("not a payload record")
+                    moment = _as_datetime(record["ts"])
+                except (ValueError, TypeError, UnicodeDecodeError):
+                    skipped += 1
+                    continue
+                assert moment is not None
+                if (lo is not None and moment < lo) or (hi is not None and moment >= hi):
+                    continue
+                found.append((moment, record))
+    found.sort(key=lambda pair: pair[0])
+    return [record for _, record in found], skipped
