@@ -1,0 +1,395 @@
+"""The forecaster servable: quantile forecasts for (region, origin) rows from a forecast bundle.
+
+Request rows (V1 instances, or V2 tensors of the same names)::
+
+    {"region": "PIURA"}                                   # from the model's latest week
+    {"region": "PIURA", "week_start": "2022-06-05"}       # from an earlier week of its history
+    {"region": "LORETO", "week_start": "2022-12-25", "history": [c_-T+1, …, c_0]}
+
+``history`` is the client's own weekly counts, oldest first, the last one for ``week_start``;
+without it the model forecasts from the history bundled with it (``history.parquet``).
+Any :class:`~vigia.models.base.Forecaster` works: it is loaded with ``load_forecaster``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from vigia.errors import VigiaError
+from vigia.features.forecast import FEATURES, build_features
+from vigia.models.bundle import load_forecast_bundle
+from vigia.servables.base import Servable, Tensor, TensorSpec, as_number, json_type
+from vigia.servables.errors import InvalidRequest
+
+FIELDS = ("region", "week_start", "history")
+MAX_HISTORY_WEEKS = 1040  # 20 years of weekly counts per row
+WEEK = np.timedelta64(7, "D")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass
+class ForecastRow:
+    """One row of model input: a region's weekly counts up to and including ``origin``."""
+
+    region: str
+    origin: np.datetime64  # datetime64[ns], the last observed week
+    cases: np.ndarray  # float64, oldest first, the last value is the origin week's
+    source: str  # "model" (bundled history) or "request" (sent by the client)
+
+    @property
+    def weeks(self) -> np.ndarray:
+        steps = np.arange(len(self.cases) - 1, -1, -1, dtype="int64")
+        return self.origin - steps * WEEK
+
+
+@dataclass
+class ForecastBatch:
+    rows: list[ForecastRow]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+class ForecastServable(Servable):
+    """Serves a forecast bundle (``kind == "forecaster"``)."""
+
+    kind = "forecaster"
+
+    def __init__(
+        self,
+        folder: Path,
+        manifest: dict[str, Any],
+        model: Any,
+        history: pd.DataFrame,
+    ) -> None:
+        super().__init__(folder, manifest)
+        self.model = model
+        self.horizons = tuple(int(h) for h in model.horizons)
+        self.levels = tuple(float(q) for q in model.levels)
+        if not any(abs(q - 0.5) < 1e-9 for q in self.levels):
+            raise VigiaError(f"{folder}: the model has no 0.5 quantile level (median)")
+        self.median_index = min(range(len(self.levels)), key=lambda i: abs(self.levels[i] - 0.5))
+        self.min_history = max(int(manifest.get("min_history", 1)), int(model.min_history), 1)
+        ordered = history.sort_values(["region", "week_start"])
+        self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            str(region): (
+                group["week_start"].to_numpy(dtype="datetime64[ns]"),
+                group["cases"].to_numpy(dtype="float64"),
+            )
+            for region, group in ordered.groupby("region", sort=True)
+        }
+        self.regions = tuple(sorted(self.series))
+        # Features at every bundled (region, week): the payload log's input rows for requests
+        # that use the bundled history (features at an origin depend only on weeks up to it).
+        features = build_features(ordered)
+        self.bundled_features: dict[tuple[str, np.datetime64], dict[str, float]] = {
+            (str(region), np.datetime64(origin, "ns")): dict(zip(FEATURES, values, strict=True))
+            for region, origin, values in zip(
+                features["region"],
+                features["origin"].to_numpy(dtype="datetime64[ns]"),
+                features[FEATURES].to_numpy(dtype="float64"),
+                strict=True,
+            )
+        }
+
+    @classmethod
+    def from_bundle(cls, folder: Path, manifest: dict[str, Any]) -> Self:
+        model, history, _ = load_forecast_bundle(folder)
+        return cls(Path(folder), manifest, model, history)
+
+    # --- declared inputs and outputs -----------------------------------------------------------
+    @property
+    def inputs(self) -> list[TensorSpec]:
+        return [
+            TensorSpec("region", "BYTES", (-1,), description="region name, as in training"),
+            TensorSpec(
+                "week_start",
+                "BYTES",
+                (-1,),
+                required=False,
+                description="ISO date of the last observed week (default: the model's last)",
+            ),
+            TensorSpec(
+                "history",
+                "FP32",
+                (-1, -1),
+                required=False,
+                description="weekly counts, oldest first, the last one for week_start",
+            ),
+        ]
+
+    @property
+    def outputs(self) -> list[TensorSpec]:
+        h, q = len(self.horizons), len(self.levels)
+        return [
+            TensorSpec("region", "BYTES", (-1,)),
+            TensorSpec("origin", "BYTES", (-1,), description="ISO date of the last observed week"),
+            TensorSpec("horizon", "INT32", (h,), batch=False, description="weeks ahead"),
+            TensorSpec("quantile_level", "FP64", (q,), batch=False),
+            TensorSpec("target_week", "BYTES", (-1, h), description="ISO date of each horizon"),
+            TensorSpec("quantiles", "FP32", (-1, h, q), description="[row, horizon, level]"),
+            TensorSpec("median", "FP32", (-1, h)),
+        ]
+
+    # --- parsing -------------------------------------------------------------------------------
+    def parse_v1(self, body: Any) -> ForecastBatch:
+        rows = []
+        for i, instance in enumerate(self.check_instances(body)):
+            where = f"instances[{i}]"
+            unknown = sorted(set(instance) - set(FIELDS))
+            if unknown:
+                raise InvalidRequest(
+                    "unknown_field",
+                    f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
+                    f"fields are {', '.join(FIELDS)}",
+                )
+            if "region" not in instance:
+                raise InvalidRequest("missing_field", f"{where}.region is missing")
+            region = instance["region"]
+            if not isinstance(region, str):
+                raise InvalidRequest(
+                    "wrong_type", f"{where}.region must be a string, got {json_type(region)}"
+                )
+            week_start = instance.get("week_start")
+            if week_start is not None and not isinstance(week_start, str):
+                raise InvalidRequest(
+                    "wrong_type",
+                    f"{where}.week_start must be an ISO date string, got {json_type(week_start)}",
+                )
+            history = instance.get("history")
+            cases = None
+            if history is not None:
+                if not isinstance(history, list):
+                    raise InvalidRequest(
+                        "wrong_type",
+                        f"{where}.history must be a list of weekly counts, "
+                        f"got {json_type(history)}",
+                    )
+                cases = np.array(
+                    [as_number(v, f"{where}.history[{k}]") for k, v in enumerate(history)],
+                    dtype="float64",
+                )
+            rows.append(self._row(region, week_start, cases, where))
+        return ForecastBatch(rows)
+
+    def parse_v2(self, tensors: dict[str, Tensor]) -> ForecastBatch:
+        regions = tensors["region"].data
+        weeks = tensors["week_start"].data if "week_start" in tensors else None
+        history = tensors["history"].data.astype("float64") if "history" in tensors else None
+        rows = [
+            self._row(
+                str(regions[i]),
+                None if weeks is None else str(weeks[i]),
+                None if history is None else history[i],
+                f"row {i}",
+            )
+            for i in range(len(regions))
+        ]
+        return ForecastBatch(rows)
+
+    def _row(
+        self, region: str, week_start: str | None, cases: np.ndarray | None, where: str
+    ) -> ForecastRow:
+        """One validated row; ``where`` names the row in error messages."""
+        if region not in self.series:
+            shown = ", ".join(self.regions[:30]) + (" …" if len(self.regions) > 30 else "")
+            raise InvalidRequest(
+                "unknown_region",
+                f"{where}: unknown region {region!r}; this model knows {shown}",
+            )
+        origin = None if week_start is None else _parse_week(week_start, f"{where}.week_start")
+        if cases is not None:
+            if origin is None:
+                raise InvalidRequest(
+                    "missing_field",
+                    f"{where}: history needs week_start (the ISO date of its last week)",
+                )
+            self._check_history(cases, f"{where}.history")
+            return ForecastRow(region, origin, cases, "request")
+        weeks, counts = self.series[region]
+        if origin is None:
+            end = len(weeks)
+        else:
+            found = np.flatnonzero(weeks == origin)
+            if found.size == 0:
+                raise InvalidRequest(
+                    "unknown_week",
+                    f"{where}.week_start: {week_start} is not a week of the model's history for "
+                    f"{region} ({_iso(weeks[0])} … {_iso(weeks[-1])}, weekly); send history "
+                    "to forecast from another week",
+                )
+            end = int(found[0]) + 1
+        if end < self.min_history:
+            raise InvalidRequest(
+                "history_too_short",
+                f"{where}: the model's history for {region} has only {end} weeks up to "
+                f"{_iso(weeks[end - 1])}; it needs at least {self.min_history}",
+            )
+        return ForecastRow(region, weeks[end - 1], counts[:end], "model")
+
+    def _check_history(self, cases: np.ndarray, where: str) -> None:
+        if cases.ndim != 1:
+            raise InvalidRequest("wrong_shape", f"{where} must be a flat list of weekly counts")
+        if len(cases) < self.min_history:
+            raise InvalidRequest(
+                "history_too_short",
+                f"{where} has {len(cases)} weeks; this model needs at least {self.min_history}",
+            )
+        if len(cases) > MAX_HISTORY_WEEKS:
+            raise InvalidRequest(
+                "history_too_long",
+                f"{where} has {len(cases)} weeks; at most {MAX_HISTORY_WEEKS} per row",
+            )
+        if not np.isfinite(cases).all():
+            raise InvalidRequest("non_finite", f"{where} has a NaN or infinite value")
+        negative = np.flatnonzero(cases < 0)
+        if negative.size:
+            raise InvalidRequest(
+                "bad_value",
+                f"{where}[{int(negative[0])}] is {cases[negative[0]]:g}; counts cannot be negative",
+            )
+
+    # --- prediction ----------------------------------------------------------------------------
+    def predict(self, batch: ForecastBatch) -> np.ndarray:
+        """Quantiles ``(rows, horizons, levels)``.
+
+        A forecaster predicts each region of a panel once, so rows repeating a region (several
+        origins, or the same region twice) are split into rounds of distinct regions.
+        """
+        values = np.empty((len(batch), len(self.horizons), len(self.levels)), dtype="float64")
+        rounds: list[list[int]] = []
+        seen: Counter[str] = Counter()
+        for i, row in enumerate(batch.rows):
+            k = seen[row.region]
+            seen[row.region] += 1
+            if k == len(rounds):
+                rounds.append([])
+            rounds[k].append(i)
+        for members in rounds:
+            rows = [batch.rows[i] for i in members]
+            forecast = self.model.predict(_panel(rows))
+            position = {str(r): j for j, r in enumerate(forecast.keys["region"])}
+            for i, row in zip(members, rows, strict=True):
+                j = position.get(row.region)
+                if j is None:
+                    raise RuntimeError(f"the model returned no forecast for {row.region}")
+                values[i] = forecast.values[j]
+        return values
+
+    # --- responses -----------------------------------------------------------------------------
+    def _target_weeks(self, row: ForecastRow) -> list[str]:
+        return [_iso(row.origin + h * WEEK) for h in self.horizons]
+
+    def v1_predictions(self, batch: ForecastBatch, result: np.ndarray) -> list[dict[str, Any]]:
+        horizons, levels = list(self.horizons), list(self.levels)
+        return [
+            {
+                "region": row.region,
+                "origin": _iso(row.origin),
+                "horizons": horizons,
+                "target_weeks": self._target_weeks(row),
+                "quantile_levels": levels,
+                "quantiles": values.tolist(),
+                "median": values[:, self.median_index].tolist(),
+            }
+            for row, values in zip(batch.rows, result, strict=True)
+        ]
+
+    def v2_outputs(self, batch: ForecastBatch, result: np.ndarray) -> list[Tensor]:
+        n, h = result.shape[:2]
+        arrays = {
+            "region": np.array([r.region for r in batch.rows], dtype=object),
+            "origin": np.array([_iso(r.origin) for r in batch.rows], dtype=object),
+            "horizon": np.asarray(self.horizons, dtype="int32"),
+            "quantile_level": np.asarray(self.levels, dtype="float64"),
+            "target_week": np.array([self._target_weeks(r) for r in batch.rows], dtype=object)
+            .reshape(n, h),
+            "quantiles": result.astype("float32"),
+            "median": result[:, :, self.median_index].astype("float32"),
+        }  # fmt: skip
+        return [
+            Tensor(spec.name, spec.datatype, list(arrays[spec.name].shape), arrays[spec.name])
+            for spec in self.outputs
+        ]
+
+    def payload_rows(
+        self, batch: ForecastBatch, result: np.ndarray
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Input rows: region, origin, last_cases, history_weeks, history_source and every
+        feature at the origin; output rows: quantiles per horizon with their levels."""
+        features = self._features(batch.rows)
+        inputs = [
+            {
+                "region": row.region,
+                "origin": _iso(row.origin),
+                "last_cases": float(row.cases[-1]),
+                "history_weeks": len(row.cases),
+                "history_source": row.source,
+                **feats,
+            }
+            for row, feats in zip(batch.rows, features, strict=True)
+        ]
+        outputs = [
+            {
+                "region": pred["region"],
+                "origin": pred["origin"],
+                "horizons": pred["horizons"],
+                "target_weeks": pred["target_weeks"],
+                "quantile_levels": pred["quantile_levels"],
+                "quantiles": np.round(values, 3).tolist(),
+                "median": np.round(values[:, self.median_index], 3).tolist(),
+            }
+            for pred, values in zip(self.v1_predictions(batch, result), result, strict=True)
+        ]
+        return inputs, outputs
+
+    def _features(self, rows: list[ForecastRow]) -> list[dict[str, float]]:
+        """Features at each row's origin: looked up for bundled history, computed (one
+        ``build_features`` call for all of them) for histories sent by clients."""
+        out: list[dict[str, float]] = [
+            self.bundled_features.get((row.region, row.origin), {}) if row.source == "model"
+            else {}
+            for row in rows
+        ]  # fmt: skip
+        sent = [i for i, row in enumerate(rows) if row.source == "request"]
+        if sent:
+            # Features depend only on each series, so every row gets its own key.
+            keyed = [ForecastRow(f"{i:06d}", rows[i].origin, rows[i].cases, "") for i in sent]
+            table = build_features(_panel(keyed)).groupby("region", sort=True).tail(1)
+            for i, values in zip(sent, table[FEATURES].to_numpy(dtype="float64"), strict=True):
+                out[i] = dict(zip(FEATURES, values.tolist(), strict=True))
+        return out
+
+
+def _panel(rows: list[ForecastRow]) -> pd.DataFrame:
+    """A weekly panel (region, week_start, cases) holding each row's series."""
+    lengths = [len(row.cases) for row in rows]
+    return pd.DataFrame(
+        {
+            "region": np.repeat(np.array([row.region for row in rows], dtype=object), lengths),
+            "week_start": np.concatenate([row.weeks for row in rows]).astype("datetime64[ns]"),
+            "cases": np.concatenate([row.cases for row in rows]).astype("float64"),
+        }
+    )
+
+
+def _parse_week(text: str, where: str) -> np.datetime64:
+    if not ISO_DATE.match(text):
+        raise InvalidRequest("bad_value", f"{where}: {text!r} is not an ISO date (YYYY-MM-DD)")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest("bad_value", f"{where}: {text!r} is not a valid date") from None
+    return np.datetime64(day, "ns")
+
+
+def _iso(moment: np.datetime64) -> str:
+    return str(np.datetime_as_string(moment, unit="D"))
