@@ -21,7 +21,7 @@ def ingest(
     from pathlib import Path
 
     from vigia.cli.errors import exit_on_user_error
-    from vigia.training import ingest_panel, write_ingest_outputs
+    from vigia.data.ingest import ingest_panel, write_ingest_outputs
 
     with exit_on_user_error("ingest"):
         frame, data_card = ingest_panel(

@@ -34,13 +34,15 @@ def register(commands: Any) -> None:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from vigia.training import PERU, backtest_methods, format_scores_table, ingest_panel
+    from vigia.data.ingest import PERU, ingest_panel
 
     source = args.panel or PERU
     with Step("loading panel"):
         panel, card = ingest_panel(
             source, region_col=args.region_col, date_col=args.date_col, target_col=args.target_col
         )
+    from vigia.training import backtest_methods, format_scores_table
+
     say(
         f"  {card['n_regions']} regions, {card['n_weeks']} weeks "
         f"({card['week_range'][0]} … {card['week_range'][1]})"

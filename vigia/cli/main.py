@@ -14,6 +14,7 @@ from vigia.cli.errors import exit_on_user_error
 
 # One module per command group (see each module's docstring).
 COMMAND_MODULES = (
+    "vigia.cli.demo",
     "vigia.cli.pipeline",
     "vigia.cli.models",
     "vigia.cli.forecast",

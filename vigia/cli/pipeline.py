@@ -107,7 +107,7 @@ def gate_config_text(path: Path | None) -> str:
 def preflight(overrides: dict[str, Any]) -> None:
     """Validate the data source before starting a run, so bad input fails in a second with one
     readable line (the ingest step validates again inside the pipeline)."""
-    from vigia.training import ingest_panel
+    from vigia.data.ingest import ingest_panel
 
     ingest_panel(
         overrides["source"],
@@ -120,6 +120,11 @@ def preflight(overrides: dict[str, Any]) -> None:
 
 def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) -> dict[str, Any]:
     """Validate inputs, run the training pipeline locally, return its outcome."""
+    overrides = {**training_overrides(args), **extra}
+    gates = gate_config_text(args.gates)
+    preflight(overrides)  # before touching the workspace: bad input changes nothing
+    ws = workspace(args)
+
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.training import (
@@ -128,10 +133,6 @@ def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) ->
         training_arguments,
     )
 
-    ws = workspace(args)
-    overrides = {**training_overrides(args), **extra}
-    gates = gate_config_text(args.gates)
-    preflight(overrides)
     pipeline = create_training_pipeline(image_ref("project", "local"))
     run = run_pipeline_locally(
         pipeline,

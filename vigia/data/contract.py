@@ -137,11 +137,14 @@ def validate_panel(frame: pd.DataFrame) -> pd.DataFrame:
 
     weekdays = panel["week_start"].dt.dayofweek
     if weekdays.nunique() > 1:
-        usual = int(weekdays.mode().iloc[0])
+        counts = weekdays.value_counts()
+        most = counts[counts == counts.max()].index
+        first = int(weekdays.iloc[0])
+        usual = first if first in most else int(most[0])
         odd = np.flatnonzero(weekdays.to_numpy() != usual)
         raise DataContractError(
             f"column 'week_start': weeks must all start on the same weekday; {_lines(odd)} "
-            f"differ from the usual {pd.Timestamp(2024, 1, 1 + usual).day_name()}"
+            f"not on {pd.Timestamp(2024, 1, 1 + usual).day_name()} like the others"
         )
 
     dup = panel.duplicated(["region", "week_start"], keep=False)

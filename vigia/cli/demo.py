@@ -1,0 +1,160 @@
+"""``vigia demo``: the main job end to end on the real Peru data.
+
+Data → training pipeline (kfp.local) → backtest vs baselines → approval gate → MLflow registry →
+model store → a KServe server started here → one live forecast fetched over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from vigia.cli.common import Step, say
+from vigia.cli.pipeline import add_training_options, print_outcome, run_training
+from vigia.errors import VigiaError
+
+MODEL = "dengue-forecast"
+DEMO_REGIONS = ("PIURA", "LORETO", "LIMA")
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "demo", help="run the main job end to end: real data → pipeline → gate → served forecast"
+    )
+    add_training_options(parser)
+    parser.add_argument("--port", type=int, default=0, help="HTTP port (default: a free one)")
+    parser.add_argument(
+        "--keep-serving", action="store_true", help="leave the server running at the end"
+    )
+    parser.set_defaults(handler=_demo)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(workspace: Path, port: int, grpc_port: int, log: Path) -> subprocess.Popen[bytes]:
+    """Start ``vigia serve`` in the background, its output going to ``log``."""
+    command = [
+        sys.executable, "-m", "vigia.cli.main", "--workspace", str(workspace), "serve",
+        "--host", "127.0.0.1", "--http-port", str(port), "--grpc-port", str(grpc_port),
+    ]  # fmt: skip
+    handle = open(log, "wb")  # noqa: SIM115 - owned by the child for its lifetime
+    return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> float:
+    """Poll ``url`` until it answers 200; returns seconds waited."""
+    import httpx
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise VigiaError(f"server exited with code {process.returncode} before it was ready")
+        try:
+            ready = httpx.get(url, timeout=2.0).status_code == 200
+        except httpx.HTTPError:  # not listening yet
+            ready = False
+        if ready:
+            return time.perf_counter() - started
+        time.sleep(0.25)
+    raise VigiaError(f"server not ready after {timeout:.0f}s ({url})")
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
+    """Ask the server to stop (SIGINT, like Ctrl-C), escalate if it does not."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            process.wait(timeout=10)
+    return int(process.returncode)
+
+
+def print_forecast(response: dict[str, Any]) -> None:
+    """The V1 predictions as a small table: median and 50/90 % intervals per horizon."""
+    for row in response["predictions"]:
+        levels = row["quantile_levels"]
+        at = {round(q, 3): i for i, q in enumerate(levels)}
+        say(f"  {row['region']} (last observed week {row['origin']}):")
+        for h, target, values in zip(
+            row["horizons"], row["target_weeks"], row["quantiles"], strict=True
+        ):
+            say(
+                f"    +{h} week(s) {target}: median {values[at[0.5]]:7.1f}   "
+                f"50% [{values[at[0.25]]:.1f}, {values[at[0.75]]:.1f}]   "
+                f"90% [{values[at[0.05]]:.1f}, {values[at[0.95]]:.1f}]"
+            )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import httpx
+
+    from vigia.cli.common import workspace
+    from vigia.registry.store import ModelStore
+
+    say("Vigía demo: real data → training pipeline → gate → registry → served forecast")
+    outcome = run_training(args)
+    ws = workspace(args)
+    card = outcome["card"]
+    say("")
+    say(
+        f"data: {card['source']}: {card['rows_in']:,} rows in → {card['rows_out']:,} panel rows; "
+        f"{card['n_regions']} regions × {card['n_weeks']} weeks "
+        f"({card['week_range'][0]} … {card['week_range'][1]}); dropped "
+        f"{sum(card['rows_dropped'].values())} rows {card['rows_dropped'] or ''}; "
+        f"hash {card['content_hash'][:12]}"
+    )
+    print_outcome(outcome)
+
+    store = ModelStore(ws.models)
+    live = store.current(MODEL)
+    if live is None:
+        raise VigiaError("no approved model to serve: the gate rejected every version so far")
+    port = args.port or free_port()
+    log = ws.logs / "demo-server.log"
+    with Step(f"starting KServe model server (live version {live})"):
+        server = start_server(ws.root, port, free_port(), log)
+        try:
+            ready_after = wait_ready(f"http://127.0.0.1:{port}/v2/models/{MODEL}/ready", server)
+        except VigiaError:
+            stop_server(server)
+            raise
+    base = f"http://127.0.0.1:{port}"
+    say(
+        f"endpoint: {base}/v1/models/{MODEL}:predict  (ready in {ready_after:.1f}s; "
+        f"V2: {base}/v2/models/{MODEL}/infer; log {log})"
+    )
+    try:
+        request = {"instances": [{"region": r} for r in DEMO_REGIONS]}
+        reply = httpx.post(f"{base}/v1/models/{MODEL}:predict", json=request, timeout=30.0)
+        if reply.status_code != 200:
+            raise VigiaError(f"forecast request failed: HTTP {reply.status_code} {reply.text}")
+        body = reply.json()
+        say(
+            f"live forecast over HTTP from {body.get('model_name', MODEL)} "
+            f"version {body.get('model_version', '?')}:"
+        )
+        print_forecast(body)
+        (ws.reports / "demo-forecast.json").write_text(json.dumps(body, indent=2), "utf-8")
+    finally:
+        if args.keep_serving:
+            say(f"server left running (pid {server.pid}); stop it with: kill -INT {server.pid}")
+        else:
+            with Step("stopping the server"):
+                code = stop_server(server)
+            if code not in (0, -signal.SIGINT, 130):
+                say(f"  server exited with code {code}; see {log}")
+    say(f"done. MLflow UI: mlflow ui --backend-store-uri {ws.tracking_uri}")
+    return 0

