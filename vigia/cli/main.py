@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "vigia.cli.pipeline",
     "vigia.cli.models",
     "vigia.cli.forecast",
+    "vigia.cli.serve",
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sized
+from collections.abc import Callable, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -53,12 +53,32 @@ class TensorSpec:
 
 @dataclass
 class Tensor:
-    """A decoded V2 tensor: ``data`` is a numpy array of ``shape`` (object dtype for BYTES)."""
+    """A V2 tensor: ``data`` is a numpy array of ``shape`` (object dtype for BYTES).
+
+    A request's tensor may arrive undecoded, with a ``loader`` that makes the array: it is
+    called only after the name and datatype are checked, and data that does not fit the
+    stated datatype and shape becomes an :class:`InvalidRequest` naming the input.
+    """
 
     name: str
     datatype: str
     shape: list[int]
-    data: np.ndarray
+    data: np.ndarray | None = None
+    loader: Callable[[], np.ndarray] | None = None
+
+    def array(self) -> np.ndarray:
+        if self.data is None:
+            if self.loader is None:
+                raise InvalidRequest("missing_field", f"input {self.name!r} has no data")
+            try:
+                self.data = np.asarray(self.loader())
+            except (ValueError, TypeError, OverflowError) as exc:
+                raise InvalidRequest(
+                    "wrong_shape",
+                    f"input {self.name!r}: its data does not fit datatype {self.datatype} and "
+                    f"shape {list(self.shape)} ({exc})",
+                ) from None
+        return self.data
 
 
 class Servable(ABC):
@@ -118,6 +138,17 @@ class Servable(ABC):
     @abstractmethod
     def v2_outputs(self, batch: Any, result: Any) -> list[Tensor]:
         """The V2 output tensors, in the order of :attr:`outputs`."""
+
+    @abstractmethod
+    def v1_result(self, batch: Any, predictions: list[Any]) -> Any:
+        """The result a V1 response's ``predictions`` carry (what :meth:`predict` returned).
+
+        Used by the payload sink, which sees requests and responses but not the model call.
+        """
+
+    @abstractmethod
+    def v2_result(self, batch: Any, outputs: dict[str, np.ndarray]) -> Any:
+        """The result V2 response outputs (name → array) carry, as for :meth:`v1_result`."""
 
     @abstractmethod
     def payload_rows(
@@ -188,7 +219,7 @@ class Servable(ABC):
                     "missing_field",
                     f"input {spec.name!r} ({spec.datatype} {spec.shape_text()}) is required",
                 )
-        batch = [(name, t.data.shape[0]) for name, t in found.items() if specs[name].batch]
+        batch = [(name, t.array().shape[0]) for name, t in found.items() if specs[name].batch]
         if batch:
             first_name, rows = batch[0]
             for name, count in batch[1:]:
@@ -207,16 +238,18 @@ def _check_tensor(tensor: Tensor, spec: TensorSpec) -> Tensor:
             "wrong_datatype",
             f"input {spec.name!r} has datatype {tensor.datatype}; expected {spec.datatype}",
         )
-    shape = tuple(tensor.data.shape)
-    fits = len(shape) == len(spec.shape) and all(
-        want in (-1, got) for want, got in zip(spec.shape, shape, strict=True)
-    )
-    if not fits:
-        raise InvalidRequest(
-            "wrong_shape",
-            f"input {spec.name!r} has shape {list(shape)}; expected {spec.shape_text()}",
+    for shape in (tuple(tensor.shape), None):
+        if shape is None:  # the stated shape fits: now decode and check the data's shape
+            shape = tuple(tensor.array().shape)
+        fits = len(shape) == len(spec.shape) and all(
+            want in (-1, got) for want, got in zip(spec.shape, shape, strict=True)
         )
-    data = tensor.data
+        if not fits:
+            raise InvalidRequest(
+                "wrong_shape",
+                f"input {spec.name!r} has shape {list(shape)}; expected {spec.shape_text()}",
+            )
+    data = tensor.array()
     if spec.datatype == "BYTES":
         data = np.array([_text(v, spec.name) for v in data.reshape(-1)], dtype=object)
         data = data.reshape(shape)

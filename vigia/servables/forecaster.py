@@ -320,6 +320,28 @@ class ForecastServable(Servable):
             for spec in self.outputs
         ]
 
+    def v1_result(self, batch: ForecastBatch, predictions: list[Any]) -> np.ndarray:
+        try:
+            values = np.array([p["quantiles"] for p in predictions], dtype="float64")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidRequest(
+                "malformed", f"response predictions lack quantiles ({exc})"
+            ) from None
+        return self._checked_result(batch, values)
+
+    def v2_result(self, batch: ForecastBatch, outputs: dict[str, np.ndarray]) -> np.ndarray:
+        if "quantiles" not in outputs:
+            raise InvalidRequest("missing_field", "response has no 'quantiles' output")
+        return self._checked_result(batch, np.asarray(outputs["quantiles"], dtype="float64"))
+
+    def _checked_result(self, batch: ForecastBatch, values: np.ndarray) -> np.ndarray:
+        expected = (len(batch), len(self.horizons), len(self.levels))
+        if values.shape != expected:
+            raise InvalidRequest(
+                "wrong_shape", f"response quantiles have shape {values.shape}; expected {expected}"
+            )
+        return values
+
     def payload_rows(
         self, batch: ForecastBatch, result: np.ndarray
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

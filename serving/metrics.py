@@ -1,0 +1,59 @@
+"""Vigía's Prometheus metrics, served on KServe's ``/metrics`` beside KServe's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from vigia.payloads import PayloadWriter
+
+REQUESTS = Counter(
+    "vigia_requests", "Prediction requests answered", ["model", "version", "protocol"]
+)
+PREDICTED_ROWS = Counter("vigia_predicted_rows", "Rows predicted", ["model", "version"])
+ROWS_PER_REQUEST = Histogram(
+    "vigia_rows_per_request",
+    "Rows in one prediction request",
+    ["model"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, float("inf")),
+)
+HANDLER_SECONDS = Histogram(
+    "vigia_handler_seconds",
+    "Time in the model handler: validation, prediction, response encoding",
+    ["model", "protocol"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+ERRORS = Counter("vigia_request_errors", "Rejected or failed requests, by kind", ["model", "kind"])
+LIVE_VERSION = Gauge("vigia_model_live_version", "Version being served", ["model"])
+SWAPS = Counter("vigia_model_swaps", "Hot swaps to another version", ["model"])
+LOAD_FAILURES = Counter(
+    "vigia_model_load_failures", "Versions that failed to load (old one kept)", ["model"]
+)
+
+
+class PayloadWriterCollector(Collector):
+    """Exposes a :class:`PayloadWriter`'s counters as ``vigia_payload_records_total{state}``."""
+
+    def __init__(self, writer: PayloadWriter) -> None:
+        self.writer = writer
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "vigia_payload_records", "Payload-log records by outcome", labels=["state"]
+        )
+        stats = self.writer.stats
+        for state, value in (
+            ("written", stats.written),
+            ("dropped", stats.dropped),
+            ("errors", stats.errors),
+        ):
+            family.add_metric([state], value)
+        yield family
+
+
+def watch_payload_writer(writer: PayloadWriter) -> None:
+    """Register the writer's counters with the default registry (once per process)."""
+    REGISTRY.register(PayloadWriterCollector(writer))

@@ -1,0 +1,308 @@
+"""One ``kserve.Model`` for every Vigía model: V1, V2 and gRPC, hot swap, payload logging.
+
+The model being served is a :class:`Live` (a servable and its version). A request reads
+``self.live`` once and uses that object to the end, so swapping the reference (after the new
+version has loaded beside the old one) never disturbs a request in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kserve import Model
+from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
+from vigia.serving import metrics
+from vigia.serving.errors import PredictionFailed, RequestRejected
+
+from vigia.errors import NotFoundError, VigiaError
+from vigia.models.bundle import MANIFEST, read_manifest
+from vigia.payloads import PayloadWriter, now_iso, payload_record
+from vigia.registry.store import POINTER, ModelStore
+from vigia.servables.base import Servable, Tensor
+from vigia.servables.errors import InvalidRequest
+from vigia.servables.kinds import load_servable
+
+log = logging.getLogger("vigia.serving")
+
+
+@dataclass(frozen=True)
+class Live:
+    """A loaded version: what requests are answered with."""
+
+    servable: Servable
+    version: int
+    folder: Path
+
+
+class ModelSource:
+    """Where a served model comes from: a model store (``<root>/<name>/<version>/`` +
+    ``CURRENT``, watched for changes) or one bundle folder (fixed, e.g. ``/mnt/models``)."""
+
+    def __init__(self, name: str, root: Path) -> None:
+        self.name = name
+        self.root = Path(root)
+        self.store = None if (self.root / MANIFEST).exists() else ModelStore(self.root)
+
+    @property
+    def watchable(self) -> bool:
+        return self.store is not None
+
+    def current(self) -> tuple[int, Path]:
+        """The version that should be live and its folder."""
+        if self.store is None:
+            return int(read_manifest(self.root).get("version") or 0), self.root
+        version = self.store.current(self.name)
+        if version is None:
+            raise NotFoundError(
+                f"model {self.name!r} has no current version in the model store {self.root} "
+                "(push an approved version first)"
+            )
+        return version, self.store.version_dir(self.name, version)
+
+    def pointer_stamp(self) -> int:
+        """Changes whenever ``CURRENT`` is rewritten (0 for a bundle folder)."""
+        if self.store is None:
+            return 0
+        pointer = self.store.model_dir(self.name) / POINTER
+        return pointer.stat().st_mtime_ns if pointer.exists() else 0
+
+
+class VigiaModel(Model):
+    """Serves one named Vigía model of any kind (see :mod:`vigia.servables.kinds`).
+
+    Args:
+        name: The model name in URLs (``/v1/models/NAME:predict``).
+        source: Where versions come from.
+        payloads: Payload-log writer, or None to log nothing.
+        max_rows: Largest number of rows per request.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        source: ModelSource,
+        payloads: PayloadWriter | None = None,
+        max_rows: int = 1000,
+    ) -> None:
+        super().__init__(name)
+        self.source = source
+        self.payloads = payloads
+        self.max_rows = max_rows
+        self.live: Live | None = None
+        self._swap_lock = threading.Lock()
+        self._failed: tuple[int, int] | None = None  # (version, pointer stamp) that failed
+        self._watcher: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # --- loading and hot swap --------------------------------------------------------------
+    def _load_version(self, version: int, folder: Path) -> Live:
+        servable = load_servable(folder)
+        servable.version = version
+        servable.max_rows = self.max_rows
+        return Live(servable, version, folder)
+
+    def load(self) -> bool:
+        """Load the current version; ``ready`` becomes True. Raises VigiaError if it cannot."""
+        version, folder = self.source.current()
+        self.live = self._load_version(version, folder)
+        metrics.LIVE_VERSION.labels(self.name).set(version)
+        log.info("%s: serving version %d from %s", self.name, version, folder)
+        self.ready = True
+        return True
+
+    def refresh(self) -> bool:
+        """Swap to the store's current version if it changed; True if a swap happened.
+
+        The new version loads beside the old one; requests keep using the old one until the
+        reference is replaced. A version that fails to load is logged, counted and skipped
+        (the old one stays live) until ``CURRENT`` is rewritten.
+        """
+        with self._swap_lock:
+            stamp = self.source.pointer_stamp()
+            version, folder = self.source.current()
+            live = self.live
+            if live is not None and version == live.version and folder == live.folder:
+                return False
+            if self._failed == (version, stamp):
+                return False
+            started = time.perf_counter()
+            try:
+                new = self._load_version(version, folder)
+            except Exception as exc:  # keep serving the old version whatever went wrong
+                self._failed = (version, stamp)
+                metrics.LOAD_FAILURES.labels(self.name).inc()
+                log.error("%s: version %d failed to load, still serving %s: %s",
+                          self.name, version, live and live.version, exc)  # fmt: skip
+                return False
+            self.live = new
+            self._failed = None
+            metrics.SWAPS.labels(self.name).inc()
+            metrics.LIVE_VERSION.labels(self.name).set(version)
+            log.info("%s: now serving version %d (was %s; loaded in %.2fs)",
+                     self.name, version, live and live.version,
+                     time.perf_counter() - started)  # fmt: skip
+            return True
+
+    def watch(self, interval: float) -> None:
+        """Poll the store's ``CURRENT`` every ``interval`` seconds in a daemon thread."""
+        if not self.source.watchable or interval <= 0 or self._watcher is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                except VigiaError as exc:  # e.g. CURRENT removed: keep the live version
+                    log.warning("%s: %s", self.name, exc)
+                except Exception:
+                    log.exception("%s: store watcher error (still serving)", self.name)
+
+        self._watcher = threading.Thread(target=loop, name=f"watch-{self.name}", daemon=True)
+        self._watcher.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        super().stop()
+
+    # --- metadata ----------------------------------------------------------------------------
+    def _current(self) -> Live:
+        live = self.live
+        if live is None:
+            raise VigiaError(f"model {self.name} is not loaded")
+        return live
+
+    def get_input_types(self) -> list[dict[str, Any]]:
+        return [spec.metadata() for spec in self._current().servable.inputs]
+
+    def get_output_types(self) -> list[dict[str, Any]]:
+        return [spec.metadata() for spec in self._current().servable.outputs]
+
+    def metadata_extra(self) -> dict[str, Any]:
+        """What V2 model metadata adds for this model: live version and platform."""
+        live = self._current()
+        return {"versions": [str(live.version)], "platform": f"vigia-{live.servable.kind}"}
+
+    # --- prediction --------------------------------------------------------------------------
+    def predict(  # type: ignore[override]
+        self, payload: dict[str, Any] | InferRequest, headers: dict[str, str] | None = None
+    ) -> dict[str, Any] | InferResponse:
+        started = time.perf_counter()
+        live = self._current()
+        servable = live.servable
+        v2 = isinstance(payload, InferRequest)
+        protocol = ("grpc" if payload.from_grpc else "v2") if v2 else "v1"
+        request_id = (v2 and payload.id) or (headers or {}).get("x-request-id") or uuid.uuid4().hex
+        try:
+            if v2:
+                _check_requested_outputs(payload, servable)
+                batch = servable.parse_v2(servable.check_v2(_tensors(payload)))
+            else:
+                batch = servable.parse_v1(_json_body(payload))
+            result = servable.predict(batch)
+            if v2:
+                response: dict[str, Any] | InferResponse = InferResponse(
+                    response_id=request_id,
+                    model_name=self.name,
+                    model_version=str(live.version),
+                    infer_outputs=[
+                        InferOutput(t.name, t.shape, t.datatype, data=t.data)
+                        for t in servable.v2_outputs(batch, result)
+                    ],
+                    use_binary_outputs=payload.use_binary_outputs,
+                    requested_outputs=payload.request_outputs,
+                )
+            else:
+                response = {
+                    "model_name": self.name,
+                    "model_version": live.version,
+                    "predictions": servable.v1_predictions(batch, result),
+                }
+        except InvalidRequest as exc:
+            metrics.ERRORS.labels(self.name, exc.kind).inc()
+            log.warning("%s: rejected request %s: %s", self.name, request_id, exc)
+            raise RequestRejected(exc) from None
+        except Exception as exc:
+            metrics.ERRORS.labels(self.name, "internal").inc()
+            log.exception("%s: prediction failed for request %s", self.name, request_id)
+            raise PredictionFailed(
+                f"internal error while predicting (request id {request_id}); see the server log"
+            ) from exc
+        seconds = time.perf_counter() - started
+        rows = len(batch)
+        version = str(live.version)
+        metrics.REQUESTS.labels(self.name, version, protocol).inc()
+        metrics.PREDICTED_ROWS.labels(self.name, version).inc(rows)
+        metrics.ROWS_PER_REQUEST.labels(self.name).observe(rows)
+        metrics.HANDLER_SECONDS.labels(self.name, protocol).observe(seconds)
+        if self.payloads is not None:
+            self.payloads.submit(
+                self.name,
+                _record_builder(self.name, live, protocol, request_id, seconds, batch, result),
+            )
+        return response
+
+
+def _record_builder(
+    name: str,
+    live: Live,
+    protocol: str,
+    request_id: str,
+    seconds: float,
+    batch: Any,
+    result: Any,
+) -> Any:
+    """A function the payload writer calls on its own thread to build the record."""
+    ts = now_iso()
+
+    def build() -> dict[str, Any]:
+        inputs, outputs = live.servable.payload_rows(batch, result)
+        return payload_record(
+            ts=ts,
+            request_id=request_id,
+            model=name,
+            version=live.version,
+            kind=live.servable.kind,
+            protocol=protocol,
+            latency_ms=seconds * 1000,
+            inputs=inputs,
+            outputs=outputs,
+        )
+
+    return build
+
+
+def _json_body(payload: Any) -> Any:
+    """A V1 body KServe left undecoded (a content type other than JSON) parsed as JSON."""
+    if not isinstance(payload, bytes | str):
+        return payload
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest("malformed", f"request body is not valid JSON ({exc})") from None
+
+
+def _tensors(request: InferRequest) -> list[Tensor]:
+    """The request's inputs, decoded lazily (the servable checks names and datatypes first)."""
+    return [
+        Tensor(item.name, item.datatype, list(item.shape), loader=item.as_numpy)
+        for item in request.inputs
+    ]
+
+
+def _check_requested_outputs(request: InferRequest, servable: Servable) -> None:
+    known = [spec.name for spec in servable.outputs]
+    for wanted in request.request_outputs or []:
+        if wanted.name not in known:
+            raise InvalidRequest(
+                "unknown_field",
+                f"unknown output {wanted.name!r}; outputs are {', '.join(known)}",
+            )

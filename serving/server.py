@@ -1,0 +1,245 @@
+"""The model server entry point: ``python -m vigia.serving --model-dir DIR --model-name NAME``.
+
+``DIR`` is either a model store (``DIR/<name>/<version>/`` + ``DIR/<name>/CURRENT``: every
+named model is served at its current version and hot-swapped when ``CURRENT`` changes) or one
+bundle folder (``DIR/vigia-model.json``, e.g. ``/mnt/models`` filled by KServe's storage
+initializer). KServe's own options (``--http_port``, ``--grpc_port``, …) are accepted too.
+
+Every model is loaded before the ports open, so ``/v2/health/ready`` answers 200 only once all
+of them are ready. SIGINT or SIGTERM stops the server: in-flight requests finish, queued
+payload records are written, the process exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi.exceptions import FastAPIDeprecationWarning
+from kserve import ModelServer, model_server
+from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
+from kserve.model_repository import ModelRepository
+from kserve.protocol.dataplane import DataPlane
+from vigia.serving import metrics
+from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
+from vigia.serving.model import ModelSource, VigiaModel
+
+from vigia.cli.errors import exit_on_user_error
+from vigia.errors import VigiaError
+from vigia.models.bundle import MANIFEST, read_manifest
+from vigia.payloads import PayloadWriter
+from vigia.registry.store import ModelStore
+
+log = logging.getLogger("vigia.serving")
+
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_ROWS = 1000
+DEFAULT_WATCH_SECONDS = 1.0
+
+
+def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Vigía's options on top of KServe's model-server options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m vigia.serving",
+        description="Serve Vigía models with KServe (V1, V2 and gRPC).",
+        parents=[kserve_parser],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--model-dir",
+        required=True,
+        metavar="DIR",
+        help="a model store (DIR/<name>/CURRENT) or one model bundle (DIR/vigia-model.json)",
+    )
+    parser.add_argument(
+        "--model-name",
+        dest="model_names",
+        action="append",
+        metavar="NAME",
+        help="model to serve (repeatable); default: every model in the store with a CURRENT "
+        "version, or the bundle's manifest name",
+    )
+    parser.add_argument("--host", default="0.0.0.0", help="address to bind HTTP and gRPC to")
+    parser.add_argument(
+        "--payload-log",
+        metavar="DIR",
+        default=None,
+        help="write the payload log under DIR/<model>/ (default: no payload log)",
+    )
+    parser.add_argument(
+        "--watch-interval",
+        type=float,
+        default=DEFAULT_WATCH_SECONDS,
+        metavar="SECONDS",
+        help="how often to check the store's CURRENT pointers (0: never)",
+    )
+    parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
+    parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
+    parser.add_argument("--access-log", action="store_true", help="log one line per HTTP request")
+    parser.set_defaults(enable_latency_logging=False)
+    return parser
+
+
+def model_names(model_dir: Path, wanted: Sequence[str] | None) -> list[str]:
+    """The names to serve from ``model_dir`` (a store or one bundle)."""
+    if (model_dir / MANIFEST).exists():
+        if wanted and len(wanted) > 1:
+            raise VigiaError(f"{model_dir} is one model bundle; give at most one --model-name")
+        name = (wanted or [None])[0] or read_manifest(model_dir).get("name")
+        if not name:
+            raise VigiaError(f"{model_dir}: the bundle has no name; pass --model-name")
+        return [str(name)]
+    if not model_dir.is_dir():
+        raise VigiaError(f"--model-dir {model_dir} does not exist")
+    available = ModelStore(model_dir).names()
+    if wanted:
+        missing = [n for n in wanted if n not in available]
+        if missing:
+            raise VigiaError(
+                f"no current version of {', '.join(missing)} in the model store {model_dir} "
+                f"(models with one: {', '.join(available) or 'none'})"
+            )
+        return list(dict.fromkeys(wanted))
+    if not available:
+        raise VigiaError(
+            f"{model_dir} holds no model: neither a bundle (vigia-model.json) nor a model store "
+            "with a CURRENT version (run the training pipeline first)"
+        )
+    return available
+
+
+def _quiet_logs(access_log: bool) -> None:
+    # KServe 0.21 answers with ORJSONResponse, which FastAPI now flags as deprecated.
+    warnings.filterwarnings("ignore", category=FastAPIDeprecationWarning)
+    if not access_log:
+        logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("vigia").setLevel(logging.INFO)
+    if not logging.getLogger("vigia").handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+        logging.getLogger("vigia").addHandler(handler)
+        logging.getLogger("vigia").propagate = False
+
+
+class Repository(ModelRepository):
+    """``POST /v2/repository/models/NAME/load`` swaps to the store's current version now."""
+
+    async def load(self, name: str) -> bool:  # type: ignore[override]
+        model = self.get_model(name)
+        if not isinstance(model, VigiaModel):
+            raise VigiaError(f"model {name!r} is not served here")
+        await asyncio.to_thread(model.refresh)
+        return True
+
+
+class Plane(DataPlane):
+    """V2 model metadata also names the live version and the platform."""
+
+    async def model_metadata(self, model_name: str) -> dict[str, Any]:
+        found = await super().model_metadata(model_name)
+        model = self.get_model_from_registry(model_name)
+        if isinstance(model, VigiaModel):
+            found.update(model.metadata_extra())
+        return found
+
+
+class Server(ModelServer):
+    """KServe's ModelServer (one process) with Vigía's REST and gRPC front ends."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(
+            http_port=args.http_port,
+            grpc_port=args.grpc_port,
+            workers=1,
+            max_threads=args.max_threads,
+            max_asyncio_workers=args.max_asyncio_workers,
+            registered_models=Repository(),
+            enable_grpc=args.enable_grpc,
+            enable_docs_url=args.enable_docs_url,
+            enable_latency_logging=args.enable_latency_logging,
+            grace_period=5,
+        )
+        self.args = args
+        self.dataplane = Plane(model_registry=self.registered_models)
+
+    def start(self, models: list[Any]) -> None:  # type: ignore[override]
+        """Serve ``models`` (already loaded) until SIGINT/SIGTERM."""
+        self._register_and_check_atleast_one_model_is_ready(models)
+        self._rest_server = VigiaRESTServer(
+            FASTAPI_APP_IMPORT_STRING,
+            self.dataplane,
+            self.model_repository_extension,
+            self.http_port,
+            host=self.args.host,
+            max_body_bytes=self.args.max_body_bytes,
+            grace_period=self.grace_period,
+            event_loop=self.event_loop,
+            timeout_keep_alive=self.timeout_keep_alive,
+        )
+        self.servers.append(self._rest_server.start())
+        if self.enable_grpc:
+            self._grpc_server = VigiaGRPCServer(
+                self.grpc_port,
+                self.dataplane,
+                self.model_repository_extension,
+                kwargs=vars(self.args),
+                grace_period=self.grace_period,
+                host=self.args.host,
+            )
+            self.servers.append(self._grpc_server.start(self.max_threads))
+        self.setup_event_loop()
+        self.register_signal_handler()
+        asyncio.run(self._serve())
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Load the models, start HTTP + gRPC, block until SIGINT/SIGTERM."""
+    if args.workers != 1:
+        raise VigiaError("--workers must be 1 (scale with replicas; each process hot-swaps)")
+    for option in ("max_rows", "max_body_bytes"):
+        if getattr(args, option) < 1:
+            raise VigiaError(f"--{option.replace('_', '-')} must be at least 1")
+    model_dir = Path(args.model_dir).expanduser().resolve()
+    names = model_names(model_dir, args.model_names)
+    _quiet_logs(args.access_log)
+    writer = PayloadWriter(args.payload_log) if args.payload_log else None
+    models = []
+    try:
+        if writer is not None:
+            metrics.watch_payload_writer(writer)
+        for name in names:
+            model = VigiaModel(name, ModelSource(name, model_dir), writer, args.max_rows)
+            model.load()
+            models.append(model)
+        server = Server(args)
+        for model in models:
+            model.watch(args.watch_interval)
+        live = ", ".join(f"{m.name} v{m.live.version}" for m in models if m.live)
+        log.info("serving %s on http://%s:%d (gRPC %d)", live, args.host, args.http_port,
+                 args.grpc_port)  # fmt: skip
+        server.start(models)
+    finally:
+        for model in models:
+            model.stop()
+        if writer is not None:
+            writer.close()
+        log.info("server stopped")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments (KServe's parser parses ``sys.argv`` when first imported, so callers
+    that pass ``argv`` set ``sys.argv`` to match first) and serve."""
+    args = build_parser(model_server.parser).parse_args(argv)
+    with exit_on_user_error("vigia serve"):
+        serve(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
