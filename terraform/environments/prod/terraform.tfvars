@@ -1,0 +1,3 @@
+project_id = "vigia-health"
+region     = "europe-west1"
+domain     = "vigia-health.org"

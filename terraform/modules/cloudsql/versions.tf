@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.6, < 2.0"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.10, < 8.0"
+    }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.6, < 4.0"
+    }
+  }
+}
