@@ -174,3 +174,23 @@ def format_backtest(summary: dict[str, Any]) -> str:
             f"{s['origins_better_than_last_4_weeks']}/{summary['origins']} |"
         )
     return "\n".join(lines)
+
+
+def forecast_backtests(
+    panel: pd.DataFrame,
+    method: str,
+    years: float = 2.0,
+    refit_every: int = 13,
+    seed: int = 0,
+    progress: Any = None,
+) -> dict[str, QuantileForecast]:
+    """Past forecasts of ``method`` and the baselines, each made with data up to its origin.
+
+    Uses the training pipeline's backtest (same origins, refits and baselines as the gate).
+    """
+    from vigia.training import backtest_methods
+
+    result = backtest_methods(
+        panel, [method], seed=seed, years=years, refit_every=refit_every, progress=progress
+    )
+    return result.forecasts

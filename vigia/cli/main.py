@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "vigia.cli.models",
     "vigia.cli.forecast",
     "vigia.cli.serve",
+    "vigia.cli.allocate",
+    "vigia.cli.dashboard",
 )
 
 
