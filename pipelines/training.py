@@ -17,6 +17,7 @@ from vigia.components.ingest import ingest
 from vigia.components.push import push
 from vigia.components.register import register
 from vigia.components.train import train
+from vigia.pipelines.cluster import mount_model_store
 
 PIPELINE_NAME = "vigia-forecast-training"
 
@@ -109,6 +110,7 @@ def create_training_pipeline(image: str) -> Any:
             )
             pushed.set_display_name("push (champion)")
             pushed.set_caching_options(False)
+            mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
 
     return training_pipeline
 

@@ -1,4 +1,5 @@
-"""``vigia pipeline``: run pipelines locally, compile them for a cluster, submit them."""
+"""``vigia pipeline``: run pipelines locally, compile them for a cluster, submit or schedule
+them on Kubeflow Pipelines."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ DEFAULT_COMPILED = Path("pipelines/compiled")
 
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("pipeline", help="run, compile or submit pipelines")
+    parser = commands.add_parser("pipeline", help="run, compile, submit or schedule pipelines")
     sub = parser.add_subparsers(dest="pipeline_command", metavar="ACTION", required=True)
 
     run = sub.add_parser("run", help="run a pipeline on this machine with kfp.local")
@@ -35,22 +36,44 @@ def register(commands: Any) -> None:
     comp.set_defaults(handler=_compile)
 
     submit = sub.add_parser("submit", help="submit a pipeline run to a KFP API server")
-    submit.add_argument("name", choices=PIPELINES)
-    submit.add_argument("--host", required=True, help="KFP API URL, e.g. https://kfp.example.org")
-    submit.add_argument(
+    submit.add_argument("name", help="pipeline to run (e.g. training, monitoring)")
+    add_cluster_options(submit)
+    submit.set_defaults(handler=_submit)
+
+    schedule = sub.add_parser(
+        "schedule", help="create a recurring run on a KFP API server (6-field cron)"
+    )
+    schedule.add_argument(
+        "name",
+        help="pipeline to schedule; defaults: monitoring weekly (Mon 06:00), training monthly",
+    )
+    schedule.add_argument(
+        "--cron",
+        default=None,
+        help="second minute hour day-of-month month day-of-week, e.g. '0 0 6 * * 1'",
+    )
+    add_cluster_options(schedule)
+    schedule.set_defaults(handler=_schedule)
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Options of ``submit`` and ``schedule``: the KFP API, its token, the parameters."""
+    parser.add_argument("--host", required=True, help="KFP API URL, e.g. https://kfp.example.org")
+    parser.add_argument(
         "--token-env",
         default="KFP_TOKEN",
         help="environment variable holding a bearer token (default KFP_TOKEN)",
     )
-    submit.add_argument("--experiment", default="vigia")
-    submit.add_argument(
+    parser.add_argument("--experiment", default="vigia")
+    parser.add_argument("--gates", type=Path, default=None, help="gate thresholds (TOML)")
+    parser.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="pipeline parameter (repeatable); tracking_uri, store_root, gate_config required",
+        help="pipeline parameter (repeatable); the MLflow address, mount paths and gate "
+        "config default to the cluster's (manifests/)",
     )
-    submit.set_defaults(handler=_submit)
 
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
@@ -178,17 +201,36 @@ def _compile(args: argparse.Namespace) -> int:
     return 0
 
 
-def _submit(args: argparse.Namespace) -> int:
-    from vigia.pipelines.submit import submit_run
+def cluster_parameters(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
+    """(``--param`` values, defaults) for ``submit`` and ``schedule``."""
+    from vigia.errors import VigiaError
 
     params = {}
     for item in args.param:
         key, sep, value = item.partition("=")
-        if not sep:
-            from vigia.errors import VigiaError
-
+        if not sep or not key:
             raise VigiaError(f"--param {item!r}: expected KEY=VALUE")
         params[key] = value
-    run_id = submit_run(args.name, args.host, params, args.experiment, args.token_env)
+    return params, {"gate_config": gate_config_text(args.gates)}
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from vigia.pipelines.submit import submit_run
+
+    params, defaults = cluster_parameters(args)
+    run_id = submit_run(
+        args.name, args.host, params, args.experiment, args.token_env, defaults=defaults
+    )
     say(f"submitted {args.name} run {run_id} to {args.host}")
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from vigia.pipelines.submit import schedule_run
+
+    params, defaults = cluster_parameters(args)
+    job_id, cron = schedule_run(
+        args.name, args.host, args.cron, params, args.experiment, args.token_env, defaults
+    )
+    say(f"scheduled {args.name} ({cron}) as recurring run {job_id} on {args.host}")
     return 0

@@ -101,7 +101,10 @@ module "workload_identity" {
     vigia-payload-sink = {
       namespace       = "vigia"
       service_account = "vigia-payload-sink"
-      bucket_roles    = { (module.storage.payloads_bucket) = "roles/storage.objectUser" }
+      bucket_roles = {
+        (module.storage.models_bucket)   = "roles/storage.objectViewer"
+        (module.storage.payloads_bucket) = "roles/storage.objectUser"
+      }
     }
   }
   api_token_creators = var.api_token_creators
