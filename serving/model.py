@@ -20,11 +20,10 @@ from kserve import Model
 from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
 from vigia.serving import metrics
 from vigia.serving.errors import PredictionFailed, RequestRejected
+from vigia.serving.sources import ModelSource
 
-from vigia.errors import NotFoundError, VigiaError
-from vigia.models.bundle import MANIFEST, read_manifest
+from vigia.errors import VigiaError
 from vigia.payloads import PayloadWriter, now_iso, payload_record
-from vigia.registry.store import POINTER, ModelStore
 from vigia.servables.base import Servable, Tensor
 from vigia.servables.errors import InvalidRequest
 from vigia.servables.kinds import load_servable
@@ -39,39 +38,6 @@ class Live:
     servable: Servable
     version: int
     folder: Path
-
-
-class ModelSource:
-    """Where a served model comes from: a model store (``<root>/<name>/<version>/`` +
-    ``CURRENT``, watched for changes) or one bundle folder (fixed, e.g. ``/mnt/models``)."""
-
-    def __init__(self, name: str, root: Path) -> None:
-        self.name = name
-        self.root = Path(root)
-        self.store = None if (self.root / MANIFEST).exists() else ModelStore(self.root)
-
-    @property
-    def watchable(self) -> bool:
-        return self.store is not None
-
-    def current(self) -> tuple[int, Path]:
-        """The version that should be live and its folder."""
-        if self.store is None:
-            return int(read_manifest(self.root).get("version") or 0), self.root
-        version = self.store.current(self.name)
-        if version is None:
-            raise NotFoundError(
-                f"model {self.name!r} has no current version in the model store {self.root} "
-                "(push an approved version first)"
-            )
-        return version, self.store.version_dir(self.name, version)
-
-    def pointer_stamp(self) -> int:
-        """Changes whenever ``CURRENT`` is rewritten (0 for a bundle folder)."""
-        if self.store is None:
-            return 0
-        pointer = self.store.model_dir(self.name) / POINTER
-        return pointer.stat().st_mtime_ns if pointer.exists() else 0
 
 
 class VigiaModel(Model):

@@ -28,13 +28,12 @@ from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
 from vigia.serving import metrics
 from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
-from vigia.serving.model import ModelSource, VigiaModel
+from vigia.serving.model import VigiaModel
+from vigia.serving.sources import ModelSource, model_names
 
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
-from vigia.models.bundle import MANIFEST, read_manifest
 from vigia.payloads import PayloadWriter
-from vigia.registry.store import ModelStore
 
 log = logging.getLogger("vigia.serving")
 
@@ -84,34 +83,6 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--access-log", action="store_true", help="log one line per HTTP request")
     parser.set_defaults(enable_latency_logging=False)
     return parser
-
-
-def model_names(model_dir: Path, wanted: Sequence[str] | None) -> list[str]:
-    """The names to serve from ``model_dir`` (a store or one bundle)."""
-    if (model_dir / MANIFEST).exists():
-        if wanted and len(wanted) > 1:
-            raise VigiaError(f"{model_dir} is one model bundle; give at most one --model-name")
-        name = (wanted or [None])[0] or read_manifest(model_dir).get("name")
-        if not name:
-            raise VigiaError(f"{model_dir}: the bundle has no name; pass --model-name")
-        return [str(name)]
-    if not model_dir.is_dir():
-        raise VigiaError(f"--model-dir {model_dir} does not exist")
-    available = ModelStore(model_dir).names()
-    if wanted:
-        missing = [n for n in wanted if n not in available]
-        if missing:
-            raise VigiaError(
-                f"no current version of {', '.join(missing)} in the model store {model_dir} "
-                f"(models with one: {', '.join(available) or 'none'})"
-            )
-        return list(dict.fromkeys(wanted))
-    if not available:
-        raise VigiaError(
-            f"{model_dir} holds no model: neither a bundle (vigia-model.json) nor a model store "
-            "with a CURRENT version (run the training pipeline first)"
-        )
-    return available
 
 
 def _quiet_logs(access_log: bool) -> None:

@@ -67,12 +67,13 @@ def payload_record(
     version: int,
     kind: str,
     protocol: str,
-    latency_ms: float,
+    latency_ms: float | None,
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
     ts: str | None = None,
 ) -> dict[str, Any]:
-    """One payload record in the documented key order (``ts`` defaults to now)."""
+    """One payload record in the documented key order (``ts`` defaults to now; ``latency_ms``
+    is None when unknown)."""
     if kind not in KINDS:
         raise ValueError(f"payload kind {kind!r} not in {KINDS}")
     if protocol not in PROTOCOLS:
@@ -84,7 +85,7 @@ def payload_record(
         "version": int(version),
         "kind": kind,
         "protocol": protocol,
-        "latency_ms": round(float(latency_ms), 3),
+        "latency_ms": None if latency_ms is None else round(float(latency_ms), 3),
         "inputs": inputs,
         "outputs": outputs,
     }
@@ -260,8 +261,10 @@ class PayloadWriter:
     def _write_one(self, model: str, source: RecordSource) -> None:
         try:
             record = source() if callable(source) else source
+            if not _valid(record):
+                raise ValueError(f"not a payload record (needs {', '.join(REQUIRED_KEYS)})")
+            day = _moment(str(record["ts"])).astimezone(UTC).date().isoformat()
             line, removed = encode_record(record)
-            day = str(record.get("ts", now_iso()))[:10]
             folder = self._files.get(model)
             if folder is None:
                 folder = self._files[model] = _RotatingFile(
@@ -313,8 +316,11 @@ def _safe_name(model: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 def _as_datetime(value: str | datetime | date | None) -> datetime | None:
-    if value is None:
-        return None
+    return None if value is None else _moment(value)
+
+
+def _moment(value: str | datetime | date) -> datetime:
+    """A timezone-aware datetime (naive values are taken as UTC)."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -379,11 +385,10 @@ def read_payloads(
                     record = json.loads(raw)
                     if not _valid(record):
                         raise ValueError("not a payload record")
-                    moment = _as_datetime(record["ts"])
+                    moment = _moment(str(record["ts"]))
                 except (ValueError, TypeError, UnicodeDecodeError):
                     skipped += 1
                     continue
-                assert moment is not None
                 if (lo is not None and moment < lo) or (hi is not None and moment >= hi):
                     continue
                 found.append((moment, record))

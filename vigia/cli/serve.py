@@ -72,7 +72,12 @@ def server_arguments(args: argparse.Namespace) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from vigia.serving.sources import model_names
+
     argv = server_arguments(args)
+    model_names(Path(argv[1]).resolve(), args.models)  # a bad store fails before KServe loads
     # KServe parses sys.argv when it is first imported: make it the server's arguments.
     sys.argv = [sys.argv[0], *argv]
     from vigia.serving.server import main

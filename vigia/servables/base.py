@@ -81,6 +81,43 @@ class Tensor:
         return self.data
 
 
+NUMPY_DTYPES: dict[str, Any] = {
+    "BOOL": np.bool_,
+    "UINT8": np.uint8,
+    "UINT16": np.uint16,
+    "UINT32": np.uint32,
+    "UINT64": np.uint64,
+    "INT8": np.int8,
+    "INT16": np.int16,
+    "INT32": np.int32,
+    "INT64": np.int64,
+    "FP16": np.float16,
+    "FP32": np.float32,
+    "FP64": np.float64,
+    "BYTES": object,
+}
+
+
+def json_tensor(entry: Any, where: str = "tensor") -> Tensor:
+    """A tensor from its V2 JSON form (``{"name", "datatype", "shape", "data"}``), decoded
+    lazily like a request's (see :class:`Tensor`)."""
+    if not isinstance(entry, dict) or not all(
+        k in entry for k in ("name", "datatype", "shape", "data")
+    ):
+        raise InvalidRequest("malformed", f"{where} needs name, datatype, shape and data")
+    datatype = str(entry["datatype"]).upper()
+    if datatype not in NUMPY_DTYPES:
+        raise InvalidRequest("wrong_datatype", f"{where}: unknown datatype {datatype}")
+    shape = [int(d) for d in entry["shape"]]
+    data = entry["data"]
+    return Tensor(
+        str(entry["name"]),
+        datatype,
+        shape,
+        loader=lambda: np.array(data, dtype=NUMPY_DTYPES[datatype]).reshape(shape),
+    )
+
+
 class Servable(ABC):
     """A model as served: built from a bundle folder, no KServe import.
 

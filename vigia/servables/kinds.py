@@ -18,6 +18,7 @@ from vigia.servables.base import Servable
 
 SERVABLE_CLASSES: dict[str, str] = {
     "forecaster": "vigia.servables.forecaster:ForecastServable",
+    "classifier": "vigia.risk.servable:ClassifierServable",
 }
 
 

@@ -1,0 +1,123 @@
+"""Serving test helpers shared by ``conftest.py`` and the tests: constants, the registry path,
+server processes.
+
+The fixtures fit real models on the small panel and push them through the real model store
+(and, for the hot-swap model, the real backtest → gate → MLflow registry → push path):
+- ``dengue-forecast``: an XGBoost forecaster (5 trees per horizon) pushed as version 1;
+- ``dengue-swap``: persistence (version 1, pushed) and seasonal naive (version 2, registered
+  and approved, pushed only by the hot-swap test).
+Servers run as real processes on free ports: ``vigia serve`` on the workspace (the CLI path)
+and ``python -m vigia.serving`` on one bundle folder (the cluster path, like /mnt/models).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pandas as pd
+
+from vigia.evaluate.gates import Decision
+from vigia.registry.tracking import Registry
+from vigia.training import candidate_metrics, evaluate_candidate, train_forecaster
+from vigia.workspace import Workspace
+
+MAIN = "dengue-forecast"
+SWAP = "dengue-swap"
+BUNDLE_NAME = "dengue-bundle"
+# The gate's checks are real (backtest relative WIS); the bar is low so baselines pass it.
+TEST_GATE = {"max_relative_wis": 5.0}
+READY_TIMEOUT = 240.0
+
+
+@dataclass
+class Setup:
+    """The prepared workspace and what the hot-swap test pushes."""
+
+    ws: Workspace
+    panel: pd.DataFrame
+    swap_v2_bundle: Path
+    swap_v2_decision: Decision
+
+
+@dataclass
+class Served:
+    """A running server process."""
+
+    process: subprocess.Popen[bytes]
+    http: str
+    grpc: str
+    log: Path
+
+    def url(self, path: str) -> str:
+        return self.http + path
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports on 127.0.0.1 (held together while chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    handle = open(log, "wb")  # noqa: SIM115 - owned by the child for its lifetime
+    return subprocess.Popen(
+        args, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:  # not listening yet
+            time.sleep(0.2)
+    raise AssertionError(f"server not ready after {READY_TIMEOUT}s:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
+    """SIGINT (Ctrl-C), as a user would; the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return int(process.returncode)
+
+
+def register(
+    registry: Registry, panel: pd.DataFrame, name: str, method: str, bundle: Path
+) -> tuple[int, Decision]:
+    """Train → backtest → gate → register, as the training pipeline does."""
+    train_forecaster(panel, method, 0, bundle, {"data_hash": "test"})
+    scores, decision = evaluate_candidate(panel, method, 0, TEST_GATE, None, years=0.25)
+    assert decision.approved, decision.reasons
+    info = registry.log_training_run(
+        experiment=name,
+        registered_name=name,
+        bundle=bundle,
+        params={"method": method},
+        metrics=candidate_metrics(scores),
+        tags={"vigia.method": method},
+        artifacts={},
+        approved=decision.approved,
+    )
+    return info.version, decision
