@@ -31,11 +31,16 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (exact versions + has
 demo: install  ## the main job end to end: data → pipeline → gate → registry → served forecast
 	$(BIN)/vigia demo
 
-test: install infra-check  ## the whole test suite (what CI runs)
+test: install infra-check browser  ## the whole test suite (what CI runs)
 	$(BIN)/pytest -q
 
-test-fast: install  ## tests not marked slow
+test-fast: install browser  ## tests not marked slow
 	$(BIN)/pytest -q -m "not slow"
+
+.PHONY: browser
+browser:  ## Debian's Chromium for the dashboard browser test (apt-get as root, once)
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .

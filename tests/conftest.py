@@ -65,3 +65,48 @@ def run_cli(args: Sequence[str], env: dict[str, str] | None = None, timeout: flo
 def cli():
     """The ``run_cli`` helper as a fixture."""
     return run_cli
+
+
+@pytest.fixture(scope="session")
+def live_models(tmp_path_factory: pytest.TempPathFactory, peru_panel: pd.DataFrame) -> Path:
+    """A model store holding a live ``dengue-forecast`` for all 21 Peru departments.
+
+    Made by the training workflow's own functions: persistence fitted on the real panel,
+    backtested, passed through a real gate (loose threshold, so the baseline is approved),
+    registered in MLflow and pushed. Copy it (``live_workspace``) before writing next to it.
+    """
+    from vigia.registry.tracking import Registry
+    from vigia.training import (
+        candidate_metrics,
+        evaluate_candidate,
+        push_approved,
+        train_forecaster,
+    )
+
+    ws = Workspace(tmp_path_factory.mktemp("live") / "ws").ensure()
+    bundle = ws.root / "bundle"
+    train_forecaster(peru_panel, "persistence", 0, bundle, {"data_hash": "test"})
+    scores, decision = evaluate_candidate(
+        peru_panel, "persistence", 0, {"max_relative_wis": 1.5}, None, years=0.25
+    )
+    info = Registry(ws.tracking_uri, ws.artifacts).log_training_run(
+        experiment="dengue-forecast",
+        registered_name="dengue-forecast",
+        bundle=bundle,
+        params={"method": "persistence"},
+        metrics=candidate_metrics(scores),
+        tags={},
+        artifacts={},
+        approved=decision.approved,
+    )
+    push_approved(bundle, decision, "dengue-forecast", info.version, ws.models, ws.tracking_uri)
+    return ws.models
+
+
+@pytest.fixture
+def live_workspace(workspace: Workspace, live_models: Path) -> Workspace:
+    """The isolated ``workspace`` with a copy of the live model store."""
+    import shutil
+
+    shutil.copytree(live_models, workspace.models, dirs_exist_ok=True)
+    return workspace

@@ -1,0 +1,90 @@
+"""The officials' dashboard in a real headless Chromium: it loads offline with no console error,
+its charts are drawn, and a full-page screenshot is saved (under the test's tmp dir)."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from browser import load_page
+
+from vigia.workspace import Workspace
+
+READY = (
+    "document.querySelectorAll('#ranked-bars .main-svg').length > 0 && "
+    "document.querySelectorAll('#fan-charts .scatterlayer .trace').length > 0"
+)
+CHECK = """JSON.stringify({
+  bars: document.querySelectorAll('#ranked-bars .bars .point').length,
+  fanPanels: document.querySelectorAll('#fan-charts .cartesianlayer .subplot').length,
+  regionRows: document.querySelectorAll('#region-table tbody tr').length,
+  allocationRows: document.querySelectorAll('#allocation-table tbody tr').length,
+  header: document.querySelector('header').innerText,
+  monitoring: document.querySelector('#card-monitoring').innerText,
+  alerts: document.querySelector('#card-alerts').innerText,
+  plotly: typeof Plotly === 'object' ? Plotly.version : null
+})"""
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_dashboard_loads_in_chromium_without_errors(
+    live_workspace: Workspace, cli, tmp_path: Path
+) -> None:
+    root = str(live_workspace.root)
+    allocated = cli(
+        [
+            "--workspace",
+            root,
+            "allocate",
+            "--resource",
+            "test_kits",
+            "--budget",
+            "9000",
+            "--floor-per-100k",
+            "3",
+        ]
+    )
+    assert allocated.code == 0, allocated.stderr
+    status = live_workspace.reports / "monitoring" / "status.json"
+    status.parent.mkdir(parents=True)
+    status.write_text(
+        json.dumps(
+            {
+                "checked_at": "2023-01-02T08:00:00+00:00",
+                "drift_share": 0.25,
+                "decision": "warn",
+                "rolling_relative_wis": 0.91,
+                "live_version": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    page = tmp_path / "dashboard.html"
+    built = cli(["--workspace", root, "dashboard", "--out", str(page)])
+    assert built.code == 0, built.stderr
+
+    shot = tmp_path / "dashboard.png"
+    report = load_page(page.as_uri(), shot, check=CHECK, ready=READY)
+
+    assert report.errors == []
+    offline = all(u.startswith(("file://", "data:")) for u in report.requests)
+    assert report.requests and offline, (
+        f"the page fetched something besides itself: {report.requests}"
+    )
+    seen = json.loads(report.check)
+    assert seen["plotly"].startswith("2.")  # plotly.js inlined (plotly.py 5 ships plotly.js 2)
+    assert seen["bars"] == 21 and seen["regionRows"] == 21 and seen["allocationRows"] == 21
+    assert seen["fanPanels"] == 12
+    assert "dengue-forecast v1 (persistence)" in seen["header"]
+    assert "2022-12-25" in seen["header"]
+    assert "warn" in seen["monitoring"] and "0.25" in seen["monitoring"]
+    assert "not available in this model version" in seen["alerts"]
+    width, height = _png_size(shot)
+    assert width == 1400 and height > 2500
+    assert shot.stat().st_size > 100_000  # charts drawn, not a blank page
