@@ -158,23 +158,25 @@ class VigiaModel(Model):
         return {"versions": [str(live.version)], "platform": f"vigia-{live.servable.kind}"}
 
     # --- prediction --------------------------------------------------------------------------
-    def predict(  # type: ignore[override]
+    def predict(
         self, payload: dict[str, Any] | InferRequest, headers: dict[str, str] | None = None
     ) -> dict[str, Any] | InferResponse:
         started = time.perf_counter()
         live = self._current()
         servable = live.servable
-        v2 = isinstance(payload, InferRequest)
-        protocol = ("grpc" if payload.from_grpc else "v2") if v2 else "v1"
-        request_id = (v2 and payload.id) or (headers or {}).get("x-request-id") or uuid.uuid4().hex
+        request_id = (headers or {}).get("x-request-id") or uuid.uuid4().hex
+        protocol = "v1"
+        if isinstance(payload, InferRequest):
+            protocol = "grpc" if payload.from_grpc else "v2"
+            request_id = payload.id or request_id
         try:
-            if v2:
+            if isinstance(payload, InferRequest):
                 _check_requested_outputs(payload, servable)
                 batch = servable.parse_v2(servable.check_v2(_tensors(payload)))
             else:
                 batch = servable.parse_v1(_json_body(payload))
             result = servable.predict(batch)
-            if v2:
+            if isinstance(payload, InferRequest):
                 response: dict[str, Any] | InferResponse = InferResponse(
                     response_id=request_id,
                     model_name=self.name,

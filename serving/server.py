@@ -101,7 +101,7 @@ def _quiet_logs(access_log: bool) -> None:
 class Repository(ModelRepository):
     """``POST /v2/repository/models/NAME/load`` swaps to the store's current version now."""
 
-    async def load(self, name: str) -> bool:  # type: ignore[override]
+    async def load(self, name: str) -> bool:
         model = self.get_model(name)
         if not isinstance(model, VigiaModel):
             raise VigiaError(f"model {name!r} is not served here")
@@ -139,7 +139,7 @@ class Server(ModelServer):
         self.args = args
         self.dataplane = Plane(model_registry=self.registered_models)
 
-    def start(self, models: list[Any]) -> None:  # type: ignore[override]
+    def start(self, models: list[Any]) -> None:
         """Serve ``models`` (already loaded) until SIGINT/SIGTERM."""
         self._register_and_check_atleast_one_model_is_ready(models)
         self._rest_server = VigiaRESTServer(

@@ -35,6 +35,7 @@ from vigia.serving.sources import ModelSource
 
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
+from vigia.models.bundle import read_manifest
 from vigia.payloads import PayloadWriter, payload_record
 from vigia.servables.base import Servable, json_tensor
 from vigia.servables.errors import InvalidRequest
@@ -66,28 +67,43 @@ class Servables:
         self._loaded: dict[tuple[str, int], Servable] = {}
         self._lock = threading.Lock()
 
+    def preload(self) -> None:
+        """Load what the predictors most likely serve now: every current version of the store,
+        or the bundle. A version that does not load is reported and loaded again on use."""
+        source = ModelSource("", self.model_dir)
+        if source.store is None:
+            wanted = [(str(read_manifest(self.model_dir).get("name") or ""), None)]
+        else:
+            wanted = [(name, source.store.current(name)) for name in source.store.names()]
+        for name, version in wanted:
+            try:
+                servable = self.get(name, version if version is not None else -1)
+            except VigiaError as exc:
+                log.warning("%s: not preloaded: %s", name, exc)
+                continue
+            log.info("%s: version %d preloaded", name, servable.version)
+
     def get(self, name: str, version: int) -> Servable:
-        key = (name, version)
+        """The servable of ``name`` at ``version`` (a bundle folder serves every version)."""
+        source = ModelSource(name, self.model_dir)
+        key = (name, version if source.store is not None else -1)
         with self._lock:
             if key not in self._loaded:
-                source = ModelSource(name, self.model_dir)
+                folder = self.model_dir
                 if source.store is not None:
                     folder = source.store.version_dir(name, version)
                     if not folder.is_dir():
                         raise VigiaError(f"{name} version {version} is not in {self.model_dir}")
-                else:
-                    folder = self.model_dir
-                servable = load_servable(folder)
-                if source.store is None and servable.version != version:
-                    log.warning(
-                        "%s: events are for version %d, the bundle is version %d; rows are "
-                        "rebuilt with the bundle",
-                        name,
-                        version,
-                        servable.version,
-                    )
-                self._loaded[key] = servable
-            return self._loaded[key]
+                self._loaded[key] = load_servable(folder)
+            servable = self._loaded[key]
+        if source.store is None and version >= 0 and servable.version != version:
+            log.warning(
+                "%s: event for version %d rebuilt with the bundle (version %d)",
+                name,
+                version,
+                servable.version,
+            )
+        return servable
 
 
 class Sink:
@@ -140,7 +156,7 @@ class Sink:
             else:
                 protocol = "v1"
                 batch = servable.parse_v1(body)
-                result = servable.v1_result(batch, answer.get("predictions"))
+                result = servable.v1_result(batch, answer.get("predictions") or [])
         except (InvalidRequest, VigiaError, KeyError, TypeError, ValueError) as exc:
             OUTCOMES.labels("undecodable").inc()
             log.warning("event %s: cannot rebuild the payload: %s", event_id, exc)
@@ -254,7 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not model_dir.is_dir():
             raise VigiaError(f"--model-dir {model_dir} does not exist")
         writer = PayloadWriter(args.payload_log)
-        sink = Sink(Servables(model_dir), writer, args.pair_timeout)
+        servables = Servables(model_dir)
+        servables.preload()
+        sink = Sink(servables, writer, args.pair_timeout)
         try:
             uvicorn.run(
                 create_app(sink, args.max_body_bytes),

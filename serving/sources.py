@@ -52,7 +52,7 @@ def model_names(model_dir: Path, wanted: Sequence[str] | None) -> list[str]:
     if (model_dir / MANIFEST).exists():
         if wanted and len(wanted) > 1:
             raise VigiaError(f"{model_dir} is one model bundle; give at most one --model-name")
-        name = (wanted or [None])[0] or read_manifest(model_dir).get("name")
+        name = wanted[0] if wanted else read_manifest(model_dir).get("name")
         if not name:
             raise VigiaError(f"{model_dir}: the bundle has no name; pass --model-name")
         return [str(name)]

@@ -4,6 +4,7 @@ at the end."""
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFrame) -
             stop(served.process)
         raise
     yield Stack(Setup(ws, small_panel, bundles / "swap2", decision2), main, bundle, sink)
+    for served in started:  # Ctrl-C to all, then wait for each
+        served.process.send_signal(signal.SIGINT)
     codes = [stop(served.process) for served in started]
     assert codes == [0, 0, 0], f"exit codes {codes}; see the logs in {ws.logs}"
 

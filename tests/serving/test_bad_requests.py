@@ -49,7 +49,7 @@ CASES = [
     Bad("v1 body a list", V1, [{"region": "PIURA"}], 400, "must be a JSON object"),
     Bad("v1 no instances", V1, {"rows": []}, 400, "no 'instances' field"),
     Bad("v1 extra top-level field", V1, {"instances": [], "x": 1}, 400, "unknown top-level"),
-    Bad("v1 instances not a list", V1, {"instances": {"region": "PIURA"}}, 400, "must be a list"),
+    Bad("v1 instances not a list", V1, {"instances": {"region": "PIURA"}}, 400, "to be a list"),
     Bad("v1 no instance", V1, v1(), 400, "'instances' is empty"),
     Bad("v1 too many rows", V1, v1(*[{"region": "PIURA"}] * 1001), 413, "at most 1000"),
     Bad("v1 instance not an object", V1, v1("PIURA"), 400, "instances[0] must be an object"),

@@ -64,11 +64,14 @@ class Load:
         for thread in self.threads:
             thread.join(timeout=60)
 
-    def wait_for(self, version: int, timeout: float = 90.0) -> None:
-        """Until every client's latest answer comes from ``version``."""
+    def wait_for(self, version: int, answers: int = 5, timeout: float = 90.0) -> None:
+        """Until every client got ``answers`` answers in a row from ``version``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(r and r[-1][1] == version for r in self.results.values()):
+            if all(
+                len(r) >= answers and all(v == version for _, v, _ in r[-answers:])
+                for r in self.results.values()
+            ):
                 return
             time.sleep(0.05)
         raise AssertionError(f"still not serving version {version} after {timeout}s")
@@ -91,7 +94,6 @@ def test_push_and_rollback_under_load_fail_no_request(server: Served, setup: Set
         reply = httpx.post(server.url(V1), json={"instances": [{"region": "PIURA"}]})
         assert reply.json()["model_version"] == 1
         load.wait_for(1)
-        time.sleep(0.5)
 
     for protocol, results in load.results.items():
         failures = [r for r in results if r[0] != 200]

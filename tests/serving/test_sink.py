@@ -38,7 +38,7 @@ def event(kind: str, event_id: str, data: Any, moment: datetime) -> CloudEvent:
 
 def post(sink: Served, cloud_event: CloudEvent, structured: bool = False) -> httpx.Response:
     headers, body = (to_structured if structured else to_binary)(cloud_event)
-    return httpx.post(sink.http + "/", headers=headers, content=body)
+    return httpx.post(sink.http + "/", headers=headers, content=body, timeout=60)
 
 
 def wait_record(folder: Path, request_id: str) -> dict[str, Any]:

@@ -275,27 +275,29 @@ def _check_tensor(tensor: Tensor, spec: TensorSpec) -> Tensor:
             "wrong_datatype",
             f"input {spec.name!r} has datatype {tensor.datatype}; expected {spec.datatype}",
         )
-    for shape in (tuple(tensor.shape), None):
-        if shape is None:  # the stated shape fits: now decode and check the data's shape
-            shape = tuple(tensor.array().shape)
-        fits = len(shape) == len(spec.shape) and all(
-            want in (-1, got) for want, got in zip(spec.shape, shape, strict=True)
-        )
-        if not fits:
-            raise InvalidRequest(
-                "wrong_shape",
-                f"input {spec.name!r} has shape {list(shape)}; expected {spec.shape_text()}",
-            )
+    _check_shape(spec, tuple(tensor.shape))  # the stated shape, before decoding the data
     data = tensor.array()
+    _check_shape(spec, tuple(data.shape))
     if spec.datatype == "BYTES":
-        data = np.array([_text(v, spec.name) for v in data.reshape(-1)], dtype=object)
-        data = data.reshape(shape)
+        texts = [_text(v, spec.name) for v in data.reshape(-1)]
+        data = np.array(texts, dtype=object).reshape(data.shape)
     elif spec.datatype in FLOAT_DATATYPES and data.size and not np.isfinite(data).all():
         bad = np.argwhere(~np.isfinite(data))[0].tolist()
         raise InvalidRequest(
             "non_finite", f"input {spec.name!r} has a NaN or infinite value at {bad}"
         )
-    return Tensor(tensor.name, tensor.datatype, list(shape), data)
+    return Tensor(tensor.name, tensor.datatype, list(data.shape), data)
+
+
+def _check_shape(spec: TensorSpec, shape: tuple[int, ...]) -> None:
+    fits = len(shape) == len(spec.shape) and all(
+        want in (-1, got) for want, got in zip(spec.shape, shape, strict=True)
+    )
+    if not fits:
+        raise InvalidRequest(
+            "wrong_shape",
+            f"input {spec.name!r} has shape {list(shape)}; expected {spec.shape_text()}",
+        )
 
 
 def _text(value: Any, name: str) -> str:

@@ -181,9 +181,9 @@ class ForecastServable(Servable):
         return ForecastBatch(rows)
 
     def parse_v2(self, tensors: dict[str, Tensor]) -> ForecastBatch:
-        regions = tensors["region"].data
-        weeks = tensors["week_start"].data if "week_start" in tensors else None
-        history = tensors["history"].data.astype("float64") if "history" in tensors else None
+        regions = tensors["region"].array()
+        weeks = tensors["week_start"].array() if "week_start" in tensors else None
+        history = tensors["history"].array().astype("float64") if "history" in tensors else None
         rows = [
             self._row(
                 str(regions[i]),
