@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "vigia.cli.serve",
     "vigia.cli.allocate",
     "vigia.cli.dashboard",
+    "vigia.cli.risk",
 )
 
 

@@ -71,9 +71,12 @@ class Registry:
         tags: dict[str, str],
         artifacts: dict[str, Path],
         approved: bool,
+        python_model: Any = None,
     ) -> VersionInfo:
         """Log params, metrics, tags and artifacts, log the bundle as a pyfunc model, register it
-        as a new version with alias ``challenger`` and the approval tag."""
+        as a new version with alias ``challenger`` and the approval tag.
+
+        ``python_model`` is the pyfunc wrapper of the bundle (default: the forecast bundle's)."""
         from vigia.registry.pyfunc import ForecastBundleModel
 
         mlflow = self._mlflow
@@ -88,7 +91,7 @@ class Registry:
                     mlflow.log_artifact(str(path), artifact_path=folder)
             info = mlflow.pyfunc.log_model(
                 name="model",
-                python_model=ForecastBundleModel(),
+                python_model=python_model or ForecastBundleModel(),
                 artifacts={"bundle": str(bundle)},
                 pip_requirements=PIP_REQUIREMENTS,
             )

@@ -1,0 +1,54 @@
+"""Risk train: model selection by cross-validation (logistic regression, random forest,
+gradient boosting, XGBoost), refit, probability calibration on a hold-out; exports the
+classifier bundle."""
+
+from kfp.dsl import Dataset, Input, Markdown, Metrics, Model, Output
+
+
+def risk_train(
+    train_table: Input[Dataset],
+    task_spec: Input[Dataset],
+    data_hash: str,
+    families: str,
+    n_iter: int,
+    folds: int,
+    calibration: str,
+    seed: int,
+    jobs: int,
+    model: Output[Model],
+    selection: Output[Dataset],
+    selection_table: Output[Markdown],
+    metrics: Output[Metrics],
+) -> None:
+    import time
+    from pathlib import Path
+
+    from vigia.cli.errors import exit_on_user_error
+    from vigia.risk import workflow
+    from vigia.risk.task import RiskTask
+
+    started = time.perf_counter()
+    task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
+    chosen = [f.strip() for f in families.split(",") if f.strip()] or None
+    with exit_on_user_error("train"):
+        fitted, report = workflow.train_step(
+            workflow.read_table(train_table.path),
+            task,
+            Path(model.path),
+            data_hash,
+            families=chosen,
+            n_iter=n_iter,
+            folds=folds,
+            calibration=calibration,
+            seed=seed,
+            jobs=jobs,
+            progress=print,
+        )
+    workflow.write_json(selection.path, report)
+    Path(selection_table.path).write_text(
+        "# Model selection\n\n" + workflow.selection_table(report) + "\n", encoding="utf-8"
+    )
+    model.metadata.update({"method": fitted.family, "data_hash": data_hash, "seed": seed})
+    metrics.log_metric("cv_roc_auc", float(report["chosen"]["cv_roc_auc"]))
+    metrics.log_metric("candidates", float(len(report["candidates"])))
+    print(f"train: done in {time.perf_counter() - started:.0f}s")

@@ -1,0 +1,160 @@
+"""The risk training pipeline: ingest + validate → EDA → split → train (select + calibrate) →
+evaluate + gate → register → [approved] push.
+
+``create_risk_pipeline(image)`` takes every environment value as an argument, so the same
+definition compiles for a cluster and runs under ``kfp.local``. The push step is the forecast
+pipeline's (``components/push.py``): it refuses anything the gate did not approve.
+"""
+
+# (no `from __future__ import annotations`: KFP reads the annotations at runtime)
+
+from typing import Any
+
+from kfp import dsl
+from vigia.components import make_component
+from vigia.components.push import push
+from vigia.components.risk_eda import risk_eda
+from vigia.components.risk_evaluate import risk_evaluate
+from vigia.components.risk_ingest import risk_ingest
+from vigia.components.risk_register import risk_register
+from vigia.components.risk_split import risk_split
+from vigia.components.risk_train import risk_train
+
+PIPELINE_NAME = "vigia-risk-training"
+
+
+def create_risk_pipeline(image: str) -> Any:
+    """The risk pipeline with every component running in ``image``."""
+    ingest_op = make_component(risk_ingest, image)
+    eda_op = make_component(risk_eda, image)
+    split_op = make_component(risk_split, image)
+    train_op = make_component(risk_train, image)
+    evaluate_op = make_component(risk_evaluate, image)
+    register_op = make_component(risk_register, image)
+    push_op = make_component(push, image)
+
+    @dsl.pipeline(
+        name=PIPELINE_NAME,
+        description="Patient risk scores: validate, EDA, split, select + calibrate, gate, "
+        "register, push.",
+    )
+    def risk_pipeline(
+        tracking_uri: str,
+        store_root: str,
+        gate_config: str,
+        registered_name: str,
+        source: str = "readmission",
+        task_json: str = "",
+        artifact_root: str = "",
+        sample_rows: int = 0,
+        families: str = "",
+        n_iter: int = 4,
+        folds: int = 3,
+        calibration: str = "auto",
+        seed: int = 0,
+        jobs: int = 2,
+    ) -> None:
+        ingested = ingest_op(source=source, task_json=task_json, sample_rows=sample_rows, seed=seed)
+        ingested.set_display_name("ingest + validate")
+        eda = eda_op(
+            table=ingested.outputs["table"],
+            task_spec=ingested.outputs["task_spec"],
+            validation=ingested.outputs["validation"],
+        )
+        eda.set_display_name("EDA report")
+        split = split_op(
+            table=ingested.outputs["table"], task_spec=ingested.outputs["task_spec"], seed=seed
+        )
+        split.set_display_name("split (groups, time)")
+        trained = train_op(
+            train_table=split.outputs["train_table"],
+            task_spec=ingested.outputs["task_spec"],
+            data_hash=ingested.outputs["Output"],
+            families=families,
+            n_iter=n_iter,
+            folds=folds,
+            calibration=calibration,
+            seed=seed,
+            jobs=jobs,
+        )
+        trained.set_display_name("train (select + calibrate)")
+        evaluated = evaluate_op(
+            model=trained.outputs["model"],
+            train_table=split.outputs["train_table"],
+            test_table=split.outputs["test_table"],
+            task_spec=ingested.outputs["task_spec"],
+            gate_config=gate_config,
+            tracking_uri=tracking_uri,
+            registered_name=registered_name,
+            seed=seed,
+        )
+        evaluated.set_display_name("evaluate + gate")
+        evaluated.set_caching_options(False)  # depends on the registry's current champion
+        registered = register_op(
+            model=trained.outputs["model"],
+            scores=evaluated.outputs["scores"],
+            decision=evaluated.outputs["decision"],
+            eda=eda.outputs["report"],
+            card=ingested.outputs["card"],
+            selection=trained.outputs["selection"],
+            tracking_uri=tracking_uri,
+            artifact_root=artifact_root,
+            registered_name=registered_name,
+            data_hash=ingested.outputs["Output"],
+        )
+        registered.set_display_name("register (challenger)")
+        registered.set_caching_options(False)
+        with dsl.If(evaluated.outputs["Output"] == True, name="approved"):  # noqa: E712
+            pushed = push_op(
+                model=trained.outputs["model"],
+                decision=evaluated.outputs["decision"],
+                registered_name=registered_name,
+                version=registered.outputs["Output"],
+                store_root=store_root,
+                tracking_uri=tracking_uri,
+            )
+            pushed.set_display_name("push (champion)")
+            pushed.set_caching_options(False)
+
+    return risk_pipeline
+
+
+def risk_arguments(workspace: Any, gate_config_text: str, **overrides: Any) -> dict[str, Any]:
+    """Pipeline arguments for a run against ``workspace`` (a :class:`vigia.workspace.Workspace`)."""
+    arguments: dict[str, Any] = {
+        "tracking_uri": workspace.tracking_uri,
+        "store_root": str(workspace.models),
+        "artifact_root": str(workspace.artifacts),
+        "gate_config": gate_config_text,
+    }
+    arguments.update({k: v for k, v in overrides.items() if v is not None})
+    return arguments
+
+
+def read_risk_outcome(run: Any) -> dict[str, Any]:
+    """What a finished local risk run produced: file paths, metrics, decision, version, push."""
+    import json
+
+    metrics = json.loads(run.output("risk-evaluate", "scores").read_text(encoding="utf-8"))
+    decision = json.loads(run.output("risk-evaluate", "decision").read_text(encoding="utf-8"))
+    return {
+        "run": str(run.root),
+        "seconds": run.seconds,
+        "metrics": metrics,
+        "decision": decision,
+        "files": {
+            "metrics": run.output("risk-evaluate", "scores"),
+            "decision": run.output("risk-evaluate", "decision"),
+            "eda": run.output("risk-eda", "report"),
+            "eda_summary": run.output("risk-eda", "summary"),
+            "selection": run.output("risk-train", "selection"),
+            "split": run.output("risk-split", "info"),
+            "card": run.output("risk-ingest", "card"),
+            "validation": run.output("risk-ingest", "validation"),
+            "model": run.output("risk-train", "model"),
+        },
+        "leakage_suspects": run.parameter("risk-eda"),
+        "version": run.parameter("risk-register"),
+        "pushed": run.ran("push"),
+        "pushed_to": run.parameter("push") if run.ran("push") else None,
+    }

@@ -1,0 +1,208 @@
+"""``vigia risk``: train patient risk classifiers with the risk pipeline (kfp.local).
+
+    vigia risk train --dataset readmission --out runs/readmission
+    vigia risk train --data visits.csv --target outcome --positive yes --group-col patient_id \
+        --out runs/visits
+    vigia risk datasets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from vigia.cli.common import Step, say, workspace
+
+OUTPUT_FILES = {
+    "metrics": "metrics.json",
+    "decision": "decision.json",
+    "eda": "eda.html",
+    "eda_summary": "eda.json",
+    "selection": "selection.json",
+    "split": "split.json",
+    "card": "data-card.md",
+    "validation": "validation.json",
+}
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("risk", help="patient risk classifiers (train, datasets)")
+    sub = parser.add_subparsers(dest="risk_command", metavar="ACTION", required=True)
+    train = sub.add_parser(
+        "train",
+        help="validate, EDA, split, select + calibrate, gate, register and push a classifier; "
+        "writes DIR/metrics.json",
+    )
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="a CSV file with a target column")
+    source.add_argument("--dataset", help="a built-in dataset (see `vigia risk datasets`)")
+    train.add_argument("--target", help="target column of the CSV")
+    train.add_argument(
+        "--positive",
+        action="append",
+        default=[],
+        metavar="VALUE",
+        help="target value counted as positive (repeatable; default: 1/yes/true or the "
+        "minority of a two-valued target)",
+    )
+    train.add_argument("--group-col", default="", help="rows sharing it (a patient) stay together")
+    train.add_argument("--time-col", default="", help="train on the past, test on the future")
+    train.add_argument("--test-from", default="", help="first time value of the test period")
+    train.add_argument("--test-size", type=float, default=0.2, help="held-out share (default 0.2)")
+    train.add_argument("--slice-cols", default=None, help="comma-separated slice columns")
+    train.add_argument("--exclude-cols", default="", help="keep for slices, not as features")
+    train.add_argument("--categorical", default="", help="columns holding category codes")
+    train.add_argument("--drop-cols", default="", help="columns never to use")
+    train.add_argument("--name", default="", help="registered model name")
+    train.add_argument("--out", type=Path, required=True, help="output folder")
+    train.add_argument("--families", default="", help="model families to search (default all)")
+    train.add_argument("--n-iter", type=int, default=4, help="candidates per family (default 4)")
+    train.add_argument("--folds", type=int, default=3, help="cross-validation folds (default 3)")
+    train.add_argument(
+        "--calibration", choices=("auto", "isotonic", "sigmoid", "none"), default="auto"
+    )
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--jobs", type=int, default=2, help="parallel fits (default 2)")
+    train.add_argument("--sample", type=int, default=0, help="use about N rows (quick runs)")
+    train.add_argument("--gates", type=Path, default=None, help="gate thresholds (TOML)")
+    train.add_argument("--runner", choices=("subprocess", "container"), default="subprocess")
+    train.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    train.set_defaults(handler=_train)
+    datasets = sub.add_parser("datasets", help="list the built-in datasets")
+    datasets.set_defaults(handler=_datasets)
+
+
+def _columns(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def task_from_args(args: argparse.Namespace) -> Any:
+    """The task the options describe (None for a built-in dataset with no overrides)."""
+    from vigia.errors import VigiaError
+    from vigia.risk.task import RiskTask
+
+    if args.dataset:
+        given = [
+            opt
+            for opt, value in (
+                ("--target", args.target),
+                ("--positive", args.positive),
+                ("--group-col", args.group_col),
+                ("--time-col", args.time_col),
+                ("--slice-cols", args.slice_cols),
+                ("--categorical", args.categorical),
+                ("--drop-cols", args.drop_cols),
+                ("--exclude-cols", args.exclude_cols),
+            )
+            if value
+        ]
+        if given:
+            raise VigiaError(f"--dataset {args.dataset} defines its own task; drop {given[0]}")
+        return RiskTask(target="", name=args.name, test_from=args.test_from)
+    if not args.target:
+        raise VigiaError("--data needs --target (the column to predict)")
+    if not 0.0 < args.test_size < 1.0:
+        raise VigiaError(f"--test-size must be between 0 and 1, got {args.test_size}")
+    stem = re.sub(r"[^a-z0-9]+", "-", args.data.stem.lower()).strip("-") or "table"
+    return RiskTask(
+        target=args.target,
+        positive=list(args.positive),
+        group_col=args.group_col,
+        time_col=args.time_col,
+        test_from=args.test_from,
+        test_size=args.test_size,
+        slice_cols=_columns(args.slice_cols),
+        exclude_cols=_columns(args.exclude_cols),
+        categorical=_columns(args.categorical),
+        drop_cols=_columns(args.drop_cols),
+        name=args.name or f"{stem}-risk",
+        label=f"{args.data.name}: {args.target}",
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    from vigia.cli.pipeline import gate_config_text
+    from vigia.images import image_ref
+    from vigia.pipelines.local import run_pipeline_locally
+    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
+    from vigia.risk.datasets import builtin
+    from vigia.risk.workflow import ingest_risk, metrics_table
+
+    ws = workspace(args)
+    task = task_from_args(args)
+    gates = gate_config_text(args.gates)
+    if args.dataset:
+        builtin(args.dataset)
+        source = args.dataset
+        name = args.name or builtin(args.dataset).task().name
+        task_json = task.to_json() if (args.name or args.test_from) else ""
+    else:
+        source = str(args.data.resolve())
+        with Step(f"validating {args.data.name}"):
+            _, card = ingest_risk(source, task)
+        say(
+            f"  {card['rows_out']:,} rows, {card['features']} features, positive "
+            f"{', '.join(card['positive'])}: {100 * card['prevalence']:.1f} %"
+        )
+        name, task_json = task.name, task.to_json()
+    say(f"▶ risk pipeline for {source if args.dataset else args.data.name} → model {name}")
+    run = run_pipeline_locally(
+        create_risk_pipeline(image_ref("project", "local")),
+        risk_arguments(
+            ws,
+            gates,
+            registered_name=name,
+            source=source,
+            task_json=task_json,
+            sample_rows=args.sample,
+            families=args.families,
+            n_iter=args.n_iter,
+            folds=args.folds,
+            calibration=args.calibration,
+            seed=args.seed,
+            jobs=args.jobs,
+        ),
+        ws,
+        runner=args.runner,
+    )
+    outcome = read_risk_outcome(run)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for key, filename in OUTPUT_FILES.items():
+        shutil.copyfile(outcome["files"][key], args.out / filename)
+    shutil.copytree(outcome["files"]["model"], args.out / "model", dirs_exist_ok=True)
+    if args.json:
+        print(json.dumps({**outcome, "files": None, "out": str(args.out)}, indent=2, default=str))
+        return 0
+    metrics, decision = outcome["metrics"], outcome["decision"]
+    say("")
+    say(metrics_table(metrics))
+    say("")
+    for col, result in metrics["slices"].items():
+        gap = result["gaps"].get("roc_auc")
+        if gap:
+            say(
+                f"slice {col}: ROC-AUC gap {gap['gap']:.3f} "
+                f"({gap['lowest']} lowest, {gap['highest']} highest)"
+            )
+    if outcome["leakage_suspects"]:
+        say(f"EDA: {outcome['leakage_suspects']} leakage suspect(s) — see {args.out / 'eda.html'}")
+    say(f"gate: {'APPROVED' if decision['approved'] else 'NOT APPROVED'}")
+    for reason in decision["reasons"]:
+        say(f"  {reason}")
+    alias = "challenger" + (", champion" if outcome["pushed"] else "")
+    say(f"registered: {name} → version {outcome['version']} ({alias})")
+    say(f"pushed: {outcome['pushed_to'] or 'no (not approved)'}")
+    say(f"wrote {args.out / 'metrics.json'}, eda.html, model/ … ({outcome['seconds']:.0f}s)")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from vigia.risk.datasets import DATASETS
+
+    for dataset in DATASETS.values():
+        say(f"{dataset.name:<18} {dataset.description}")
+    return 0

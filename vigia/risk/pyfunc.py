@@ -1,0 +1,26 @@
+"""An MLflow pyfunc view of a classifier bundle, so registered risk models load with
+``mlflow.pyfunc.load_model("models:/NAME@champion")`` as well as from the model store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow.pyfunc
+import pandas as pd
+
+
+class ClassifierBundleModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+    """Input: rows with the model's feature columns; output: ``probability`` (calibrated) and
+    ``flag`` (probability at or above the bundle's threshold)."""
+
+    def load_context(self, context: Any) -> None:
+        from vigia.risk.bundle import load_classifier_bundle
+
+        self.model, self.manifest = load_classifier_bundle(context.artifacts["bundle"])
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        probability = self.model.predict_proba(model_input)
+        return pd.DataFrame(
+            {"probability": probability, "flag": probability >= self.model.threshold},
+            index=model_input.index,
+        )
