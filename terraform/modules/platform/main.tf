@@ -60,11 +60,25 @@ resource "kustomization_resource" "knative_crds" {
   manifest = data.kustomization_overlay.knative_crds.manifests[each.value]
 }
 
+# Knative's activator joins the mesh: the predictors' namespace enforces STRICT mTLS and admits
+# the activator by its mesh identity (manifests/base/mesh/workload-auth.yaml).
 data "kustomization_overlay" "knative" {
   resources = [
     "${local.knative_base}/serving/releases/download/knative-v${var.versions.knative}/serving-core.yaml",
     "${local.knative_base}/net-istio/releases/download/knative-v${var.versions.knative}/net-istio.yaml",
   ]
+
+  patches {
+    target {
+      kind = "Namespace"
+      name = "knative-serving"
+    }
+    patch = <<-EOT
+      - op: add
+        path: /metadata/labels/istio-injection
+        value: enabled
+    EOT
+  }
 }
 
 resource "kustomization_resource" "knative" {
