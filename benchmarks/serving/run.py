@@ -3,13 +3,14 @@ endpoint around the same model and against the in-process call, on 127.0.0.1 onl
 
 One command, bounded in time (about 12 cells × ``--seconds`` plus start-ups)::
 
-    .venv/bin/python -m benchmarks.serving.run [--bundle DIR | --method xgboost] [--seconds 6]
+    .venv/bin/python -m benchmarks.serving.run [--bundle DIR | --fit --method M] [--seconds 6]
 
-It fits ``--method`` on the Peru panel (or serves ``--bundle``), starts ``python -m
-vigia.serving`` (payload log on, as ``vigia serve`` runs) and ``benchmarks.serving.bare``, and
-drives each with closed-loop clients (httpx / grpc.aio, one-row requests) at concurrency 1, 8
-and 32. It also times a V2 request of 1,000 rows (server time from the payload log's
-``latency_ms``), the predictor's RSS and its time to ready (process start → ``/v2/health/ready``
+It serves ``--bundle``, else the workspace's live ``dengue-forecast`` (after ``vigia demo``),
+else fits ``--method`` on the Peru panel. It starts ``python -m vigia.serving`` (payload log on,
+as ``vigia serve`` runs) and ``benchmarks.serving.bare``, and drives each with closed-loop
+clients (raw keep-alive HTTP/1.1 and grpc.aio, one-row requests) at concurrency 1, 8 and 32.
+It also times a V2 request of 1,000 rows (server time from the payload log's ``latency_ms``),
+the predictor's RSS and its time to ready (process start → ``/v2/health/ready``
 200). Results go to ``benchmarks/results/serving.json`` and a Markdown table is printed. The
 client runs in this process, on the same 2 shared cores: compare rows of one run, not runs.
 """
@@ -281,6 +282,20 @@ def fit_bundle(method: str, root: Path) -> Path:
     return folder
 
 
+def pick_bundle(args: argparse.Namespace, root: Path) -> Path:
+    """``--bundle``, else the workspace's live dengue-forecast, else a fresh fit of --method."""
+    from vigia.registry.store import ModelStore
+    from vigia.workspace import Workspace
+
+    if args.bundle:
+        return Path(args.bundle)
+    store = ModelStore(Workspace.from_env().models)
+    if not args.fit and store.current(NAME) is not None:
+        print(f"serving the workspace's live {NAME} ({store.current_dir(NAME)})")
+        return store.current_dir(NAME)
+    return fit_bundle(args.method, root)
+
+
 def table(results: dict[str, Any]) -> str:
     lines = [
         "| target | protocol | concurrency | req/s | p50 ms | p99 ms | errors |",
@@ -312,8 +327,13 @@ def table(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bundle", help="serve this model bundle (default: fit --method)")
-    parser.add_argument("--method", default="xgboost", help="forecaster to fit if no --bundle")
+    parser.add_argument(
+        "--bundle", help="serve this bundle (default: the workspace's live dengue-forecast)"
+    )
+    parser.add_argument(
+        "--fit", action="store_true", help="fit --method even if the workspace has a model"
+    )
+    parser.add_argument("--method", default="xgboost", help="forecaster to fit if needed")
     parser.add_argument("--seconds", type=float, default=6.0, help="duration of each cell")
     parser.add_argument("--repeats", type=int, default=5, help="1,000-row requests to time")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -322,7 +342,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="vigia-bench-") as tmp:
         root = Path(tmp)
-        bundle = Path(args.bundle) if args.bundle else fit_bundle(args.method, root)
+        bundle = pick_bundle(args, root)
         from vigia.models.bundle import read_manifest
         from vigia.registry.store import ModelStore
 
