@@ -23,6 +23,7 @@ from kserve.protocol.grpc.interceptors import ExceptionToStatusInterceptor
 from kserve.protocol.grpc.server import GRPCServer
 from kserve.protocol.grpc.servicer import InferenceServicer
 from kserve.protocol.rest.server import RESTServer
+
 from vigia.serving import metrics
 from vigia.serving.errors import BodyTooLarge, PredictionFailed, RequestRejected
 

@@ -18,15 +18,15 @@ from typing import Any
 
 from kserve import Model
 from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
-from vigia.serving import metrics
-from vigia.serving.errors import PredictionFailed, RequestRejected
-from vigia.serving.sources import ModelSource
 
 from vigia.errors import VigiaError
 from vigia.payloads import PayloadWriter, now_iso, payload_record
 from vigia.servables.base import Servable, Tensor
 from vigia.servables.errors import InvalidRequest
 from vigia.servables.kinds import load_servable
+from vigia.serving import metrics
+from vigia.serving.errors import PredictionFailed, RequestRejected
+from vigia.serving.sources import ModelSource
 
 log = logging.getLogger("vigia.serving")
 

@@ -26,14 +26,14 @@ from kserve import ModelServer, model_server
 from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
 from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
-from vigia.serving import metrics
-from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
-from vigia.serving.model import VigiaModel
-from vigia.serving.sources import ModelSource, model_names
 
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
 from vigia.payloads import PayloadWriter
+from vigia.serving import metrics
+from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
+from vigia.serving.model import VigiaModel
+from vigia.serving.sources import ModelSource, model_names
 
 log = logging.getLogger("vigia.serving")
 

@@ -31,7 +31,6 @@ from cloudevents.http import from_http
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
-from vigia.serving.sources import ModelSource
 
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
@@ -40,6 +39,7 @@ from vigia.payloads import PayloadWriter, payload_record
 from vigia.servables.base import Servable, json_tensor
 from vigia.servables.errors import InvalidRequest
 from vigia.servables.kinds import load_servable
+from vigia.serving.sources import ModelSource
 
 log = logging.getLogger("vigia.serving.sink")
 
