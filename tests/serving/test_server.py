@@ -199,9 +199,9 @@ def test_payload_log_records_what_the_model_saw(server: Served, setup: Setup) ->
     assert out["horizons"] == [1, 2, 3, 4] and len(out["quantile_levels"]) == 23
     assert np.array(out["quantiles"]).shape == (4, 23)
 
-    # A truncated line and a foreign line in the same folder are skipped and counted.
-    day = record["ts"][:10]
-    (folder / f"payloads-{day}-999.jsonl").write_text(
+    # A truncated line and a foreign line in the same folder are skipped and counted (in a
+    # file of another day, so that the server's writer never appends to it).
+    (folder / "payloads-2000-01-01-000.jsonl").write_text(
         json.dumps(record) + "\n" + '{"ts": "2024-01-01T00:00:00+00:00", "req' + "\n[1, 2]\n",
         encoding="utf-8",
     )
