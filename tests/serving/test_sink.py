@@ -111,3 +111,25 @@ def test_sink_v2_structured_and_bad_events(server: Served, sink: Served, setup: 
     assert post(sink, other).status_code == 400
     metrics = httpx.get(sink.http + "/metrics").text
     assert 'vigia_sink_requests_total{outcome="logged"}' in metrics
+
+
+def test_unpaired_events_expire(setup: Setup, tmp_path: Path) -> None:
+    from prometheus_client import REGISTRY
+
+    from vigia.payloads import PayloadWriter
+    from vigia.serving.sink import Event, Servables, Sink
+
+    def unpaired() -> float:
+        found = REGISTRY.get_sample_value("vigia_sink_requests_total", {"outcome": "unpaired"})
+        return found or 0.0
+
+    writer = PayloadWriter(tmp_path)
+    sink = Sink(Servables(setup.ws.models), writer, pair_timeout=0.0)
+    expired = unpaired()
+    half = Event({"instances": [{"region": "PIURA"}]}, None, time.monotonic() - 1)
+    assert sink.receive("lonely", REQUEST, half) == "pending"
+    later = Event({"instances": [{"region": "PIURA"}]}, None, time.monotonic())
+    assert sink.receive("other", REQUEST, later) == "pending"  # expires "lonely"
+    assert unpaired() == expired + 1
+    writer.close()
+    assert read_payloads(tmp_path) == ([], 0)
