@@ -3,7 +3,7 @@ endpoint around the same model and against the in-process call, on 127.0.0.1 onl
 
 One command, bounded in time (about 12 cells × ``--seconds`` plus start-ups)::
 
-    .venv/bin/python -m benchmarks.serving.run [--bundle DIR | --fit --method M] [--seconds 6]
+    .venv/bin/python -m benchmarks.serving.run [--bundle DIR | --fit --method M [--trees N]]
 
 It serves ``--bundle``, else the workspace's live ``dengue-forecast`` (after ``vigia demo``),
 else fits ``--method`` on the Peru panel. It starts ``python -m vigia.serving`` (payload log on,
@@ -271,14 +271,24 @@ def thousand_rows(url: str, bundle: Path, payloads: Path, repeats: int) -> dict[
     }
 
 
-def fit_bundle(method: str, root: Path) -> Path:
+def fit_bundle(method: str, trees: int | None, root: Path) -> Path:
+    """Fit ``method`` on the Peru panel (``trees``: an XGBoost with that many trees per
+    horizon instead of the catalog's default) and export it as a bundle."""
     from vigia.data.peru import peru_weekly_panel
+    from vigia.models.bundle import write_forecast_bundle
+    from vigia.models.xgboost_forecaster import XGBoostForecaster
     from vigia.training import train_forecaster
 
     panel = peru_weekly_panel().panel
     folder = root / "bundle"
     print(f"fitting {method} on the Peru panel ({panel['region'].nunique()} regions) …")
-    train_forecaster(panel, method, 0, folder, {"data_hash": "benchmark"})
+    if trees:
+        if method != "xgboost":
+            raise SystemExit("--trees applies to --method xgboost only")
+        model = XGBoostForecaster(n_estimators=trees, n_jobs=1).fit(panel)
+        write_forecast_bundle(folder, model, panel, {"data_hash": "benchmark"})
+    else:
+        train_forecaster(panel, method, 0, folder, {"data_hash": "benchmark"})
     return folder
 
 
@@ -293,7 +303,7 @@ def pick_bundle(args: argparse.Namespace, root: Path) -> Path:
     if not args.fit and store.current(NAME) is not None:
         print(f"serving the workspace's live {NAME} ({store.current_dir(NAME)})")
         return store.current_dir(NAME)
-    return fit_bundle(args.method, root)
+    return fit_bundle(args.method, args.trees, root)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -334,6 +344,7 @@ def main() -> None:
         "--fit", action="store_true", help="fit --method even if the workspace has a model"
     )
     parser.add_argument("--method", default="xgboost", help="forecaster to fit if needed")
+    parser.add_argument("--trees", type=int, help="fit an XGBoost with this many trees instead")
     parser.add_argument("--seconds", type=float, default=6.0, help="duration of each cell")
     parser.add_argument("--repeats", type=int, default=5, help="1,000-row requests to time")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -401,7 +412,8 @@ def main() -> None:
     results = {
         "machine": machine,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "model": f"{manifest['method']} ({len(manifest['regions'])} regions)",
+        "model": f"{manifest['method']} ({len(manifest['regions'])} regions"
+        + (f", {args.trees} trees per horizon)" if args.trees and not args.bundle else ")"),
         "seconds_per_cell": args.seconds,
         "cells": cells,
         "summary": {
