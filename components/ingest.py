@@ -12,6 +12,7 @@ def ingest(
     level: str,
     regions: str,
     start: str,
+    end: str,
     panel: Output[Dataset],
     card: Output[Markdown],
     card_json: Output[Dataset],
@@ -32,6 +33,7 @@ def ingest(
             level=level,
             regions=regions,
             start=start,
+            end=end,
         )
     write_ingest_outputs(frame, data_card, Path(panel.path), Path(card_json.path), Path(card.path))
     panel.metadata.update(

@@ -10,6 +10,7 @@ def register(
     decision: Input[Dataset],
     catalog: Input[Markdown],
     card: Input[Markdown],
+    reference: Input[Dataset],
     tracking_uri: str,
     artifact_root: str,
     registered_name: str,
@@ -50,6 +51,7 @@ def register(
             "gate": Path(decision.path),
             "features": Path(catalog.path),
             "data": Path(card.path),
+            "reference": Path(reference.path),  # feature table: the monitoring's reference
         },
         approved=bool(verdict["approved"]),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kfp import compiler
+from vigia.pipelines.monitoring import create_monitoring_pipeline
 from vigia.pipelines.risk import create_risk_pipeline
 from vigia.pipelines.training import create_training_pipeline
 
@@ -13,7 +14,11 @@ from vigia.images import image_ref
 
 def pipeline_factories() -> dict[str, object]:
     """Pipeline name → factory taking the image reference."""
-    return {"training": create_training_pipeline, "risk": create_risk_pipeline}
+    return {
+        "training": create_training_pipeline,
+        "risk": create_risk_pipeline,
+        "monitoring": create_monitoring_pipeline,
+    }
 
 
 def compile_all(out_dir: str | Path, image: str | None = None) -> list[Path]:

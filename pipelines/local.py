@@ -27,7 +27,8 @@ from vigia.workspace import Workspace
 RUNNERS = ("subprocess", "container")
 # Lines from inside tasks that are meant for people (see the components' print calls).
 _SHOW = re.compile(
-    r"^\s*(ingest|features|train|register|push|gate|backtest|error|PASS|FAIL|\||[a-z_]+: error)"
+    r"^\s*(ingest|features|train|register|push|gate|backtest|monitor|error|PASS|FAIL|\||"
+    r"[a-z_]+: error)"
 )
 _TASK = re.compile(r"(Executing task|Task) .?'(\w[\w-]*)'.? ?(finished with status \S+)?")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

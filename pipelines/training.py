@@ -10,6 +10,7 @@ the same definition compiles for a cluster and runs under ``kfp.local``.
 from typing import Any
 
 from kfp import dsl
+
 from vigia.components import make_component
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
@@ -47,6 +48,7 @@ def create_training_pipeline(image: str) -> Any:
         level: str = "department",
         regions: str = "",
         start: str = "",
+        end: str = "",
         method: str = "xgboost",
         seed: int = 0,
         registered_name: str = "dengue-forecast",
@@ -61,6 +63,7 @@ def create_training_pipeline(image: str) -> Any:
             level=level,
             regions=regions,
             start=start,
+            end=end,
         )
         ingested.set_display_name("ingest + validate")
         feats = features_op(panel=ingested.outputs["panel"])
@@ -90,6 +93,7 @@ def create_training_pipeline(image: str) -> Any:
             decision=evaluated.outputs["decision"],
             catalog=feats.outputs["catalog"],
             card=ingested.outputs["card"],
+            reference=feats.outputs["table"],
             tracking_uri=tracking_uri,
             artifact_root=artifact_root,
             registered_name=registered_name,

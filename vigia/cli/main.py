@@ -22,6 +22,9 @@ COMMAND_MODULES = (
     "vigia.cli.allocate",
     "vigia.cli.dashboard",
     "vigia.cli.risk",
+    "vigia.cli.monitor",
+    "vigia.cli.replay",
+    "vigia.cli.ui",
 )
 
 

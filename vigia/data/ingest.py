@@ -28,6 +28,7 @@ def ingest_panel(
     level: str = "department",
     regions: str = "",
     start: str = "",
+    end: str = "",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Load and validate a weekly panel; return it with its data card.
 
@@ -37,6 +38,7 @@ def ingest_panel(
         level: For the Peru source: ``department`` or ``province``.
         regions: Optional comma-separated subset of regions to keep.
         start: Optional ISO date; weeks before it are dropped.
+        end: Optional ISO date (a cut-off); weeks after it are dropped.
     """
     if source == PERU:
         built = peru_weekly_panel(level=level)
@@ -59,6 +61,15 @@ def ingest_panel(
         if early.any():
             dropped[f"week before {start}"] = int(early.sum())
         panel = panel[~early]
+    if end:
+        try:
+            cut_off = pd.Timestamp(end)
+        except ValueError:
+            raise VigiaError(f"end {end!r} is not a date (YYYY-MM-DD)") from None
+        late = panel["week_start"] > cut_off
+        if late.any():
+            dropped[f"week after {end}"] = int(late.sum())
+        panel = panel[~late]
     panel = validate_panel(panel)
     return panel, data_card(panel, label, rows_in, dropped)
 

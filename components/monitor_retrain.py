@@ -1,0 +1,57 @@
+"""Monitor, step 5 (only after a retrain decision): start the training pipeline — a KFP run
+through the API on a cluster, a ``kfp.local`` run on this machine. Its result goes through the
+normal approval gate: a retrained model that is not better is registered but not pushed."""
+
+from kfp.dsl import Dataset, Input
+
+
+def monitor_retrain(
+    decision: Input[Dataset],
+    tracking_uri: str,
+    store_root: str,
+    artifact_root: str,
+    gate_config: str,
+    reports_root: str,
+    workspace_root: str,
+    kfp_host: str,
+    kfp_token_env: str,
+    source: str,
+    level: str,
+    method: str,
+    model_name: str,
+    backtest_years: float,
+    refit_every: int,
+    end: str,
+) -> str:
+    """Returns the retraining outcome as JSON."""
+    import json
+    from pathlib import Path
+
+    from vigia.cli.errors import exit_on_user_error
+    from vigia.pipelines.monitoring import start_retraining
+
+    checked = json.loads(Path(decision.path).read_text(encoding="utf-8"))
+    with exit_on_user_error("monitor"):
+        outcome = start_retraining(
+            model=checked["model"],
+            as_of=checked["as_of"],
+            training={
+                "tracking_uri": tracking_uri,
+                "store_root": store_root,
+                "artifact_root": artifact_root,
+                "gate_config": gate_config,
+                "source": source,
+                "level": level,
+                "method": method,
+                "registered_name": model_name,
+                "backtest_years": backtest_years,
+                "refit_every": refit_every,
+                "end": end,
+            },
+            reports_root=reports_root,
+            workspace_root=workspace_root,
+            kfp_host=kfp_host,
+            kfp_token_env=kfp_token_env,
+        )
+    print(f"monitor: retraining {json.dumps(outcome)}")
+    return json.dumps(outcome)

@@ -1,0 +1,218 @@
+"""The monitoring pipeline: collect → (data + prediction drift, performance) → decide →
+[retrain] start the training pipeline.
+
+``create_monitoring_pipeline(image)`` takes every environment value as an argument, so the same
+definition runs under ``kfp.local`` and compiles for a cluster (weekly recurring run:
+``vigia pipeline schedule monitoring``). The reports are HTML/Markdown output artifacts, shown by
+the KFP UI; with ``reports_root`` they also go to the workspace and its Evidently project.
+"""
+
+# (no `from __future__ import annotations`: KFP reads the annotations at runtime)
+
+from pathlib import Path
+from typing import Any
+
+from kfp import dsl
+
+from vigia.components import make_component
+from vigia.components.monitor_collect import monitor_collect
+from vigia.components.monitor_decide import monitor_decide
+from vigia.components.monitor_drift import monitor_drift
+from vigia.components.monitor_performance import monitor_performance
+from vigia.components.monitor_retrain import monitor_retrain
+from vigia.pipelines.cluster import mount_model_store, mount_payloads
+
+PIPELINE_NAME = "vigia-forecast-monitoring"
+
+
+def create_monitoring_pipeline(image: str) -> Any:
+    """The monitoring pipeline with every component running in ``image``."""
+    collect_op = make_component(monitor_collect, image)
+    drift_op = make_component(monitor_drift, image)
+    performance_op = make_component(monitor_performance, image)
+    decide_op = make_component(monitor_decide, image)
+    retrain_op = make_component(monitor_retrain, image)
+
+    @dsl.pipeline(
+        name=PIPELINE_NAME,
+        description="Weekly monitoring of the live forecaster: drift, performance of past "
+        "forecasts, decision (nothing / warn / retrain) and retraining through the gate.",
+    )
+    def monitoring_pipeline(
+        tracking_uri: str,
+        store_root: str,
+        payload_root: str,
+        gate_config: str,
+        monitor_config: str = "",
+        model_name: str = "dengue-forecast",
+        as_of: str = "",
+        artifact_root: str = "",
+        reports_root: str = "",
+        workspace_root: str = "",
+        pushgateway_url: str = "",
+        kfp_host: str = "",
+        kfp_token_env: str = "KFP_TOKEN",
+        source: str = "peru",
+        region_col: str = "region",
+        date_col: str = "week_start",
+        target_col: str = "cases",
+        level: str = "department",
+        method: str = "xgboost",
+        backtest_years: float = 2.0,
+        refit_every: int = 13,
+        retrain_end: str = "",
+    ) -> None:
+        collected = collect_op(
+            store_root=store_root,
+            tracking_uri=tracking_uri,
+            payload_root=payload_root,
+            model_name=model_name,
+            as_of=as_of,
+            monitor_config=monitor_config,
+        )
+        collected.set_display_name("collect window + reference")
+        collected.set_caching_options(False)  # the payload log grows between runs
+        mount_model_store(collected)
+        mount_payloads(collected)
+        window = collected.outputs["check_data"]
+        drifted = drift_op(check_data=window, monitor_config=monitor_config)
+        drifted.set_display_name("data + prediction drift (Evidently)")
+        scored = performance_op(
+            check_data=window,
+            monitor_config=monitor_config,
+            source=source,
+            region_col=region_col,
+            date_col=date_col,
+            target_col=target_col,
+            level=level,
+        )
+        scored.set_display_name("performance of past forecasts")
+        scored.set_caching_options(False)  # actual counts arrive between runs
+        decided = decide_op(
+            check_data=window,
+            drift=drifted.outputs["drift"],
+            performance=scored.outputs["performance"],
+            monitor_config=monitor_config,
+            tracking_uri=tracking_uri,
+            artifact_root=artifact_root,
+            reports_root=reports_root,
+            pushgateway_url=pushgateway_url,
+        )
+        decided.set_display_name("decide + publish")
+        decided.set_caching_options(False)
+        with dsl.If(decided.outputs["Output"] == True, name="retrain"):  # noqa: E712
+            retrained = retrain_op(
+                decision=decided.outputs["decision"],
+                tracking_uri=tracking_uri,
+                store_root=store_root,
+                artifact_root=artifact_root,
+                gate_config=gate_config,
+                reports_root=reports_root,
+                workspace_root=workspace_root,
+                kfp_host=kfp_host,
+                kfp_token_env=kfp_token_env,
+                source=source,
+                level=level,
+                method=method,
+                model_name=model_name,
+                backtest_years=backtest_years,
+                refit_every=refit_every,
+                end=retrain_end,
+            )
+            retrained.set_display_name("start training pipeline")
+            retrained.set_caching_options(False)
+
+    return monitoring_pipeline
+
+
+def monitoring_arguments(
+    workspace: Any, gate_config_text: str, monitor_config_text: str, **overrides: Any
+) -> dict[str, Any]:
+    """Pipeline arguments for a local run against ``workspace``
+    (a :class:`vigia.workspace.Workspace`)."""
+    arguments: dict[str, Any] = {
+        "tracking_uri": workspace.tracking_uri,
+        "store_root": str(workspace.models),
+        "payload_root": str(workspace.payload_logs),
+        "artifact_root": str(workspace.artifacts),
+        "reports_root": str(workspace.reports / "monitoring"),
+        "workspace_root": str(workspace.root),
+        "gate_config": gate_config_text,
+        "monitor_config": monitor_config_text,
+    }
+    arguments.update({k: v for k, v in overrides.items() if v is not None})
+    return arguments
+
+
+def start_retraining(
+    *,
+    model: dict[str, Any],
+    as_of: str,
+    training: dict[str, Any],
+    reports_root: str = "",
+    workspace_root: str = "",
+    kfp_host: str = "",
+    kfp_token_env: str = "KFP_TOKEN",
+    quiet: bool = True,
+) -> dict[str, Any]:
+    """Start the training pipeline after a retrain decision and return what came of it.
+
+    On a cluster (``kfp_host``) a KFP run is submitted through the API and its id returned; the
+    run's own gate decides later. Locally the pipeline runs under ``kfp.local`` in the workspace
+    at ``workspace_root`` and the outcome (version, gate decision, pushed or not) is returned.
+    Either way the attempt is recorded in ``reports_root/history.jsonl`` (retraining cooldown).
+
+    Args:
+        model: The checked model (``name``, ``version``: the live version at the check).
+        as_of: The week of the check.
+        training: Training pipeline arguments (tracking_uri, store_root, gate_config, …).
+        reports_root: The monitoring reports folder ("" = record nothing).
+        workspace_root: Local workspace (needed without ``kfp_host``).
+        kfp_host: KFP API URL for a cluster run.
+        kfp_token_env: Environment variable with the KFP bearer token.
+        quiet: Show nothing of a local run on the console (its log file has everything).
+    """
+    import pandas as pd
+
+    from vigia.errors import VigiaError
+    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.publish import record_retraining
+
+    arguments = {k: v for k, v in training.items() if v not in (None, "")}
+    if kfp_host:
+        from vigia.pipelines.submit import submit_run
+
+        run_id = submit_run("training", kfp_host, arguments, "vigia", kfp_token_env)
+        outcome: dict[str, Any] = {"where": "cluster", "run_id": run_id}
+    else:
+        if not workspace_root:
+            raise VigiaError("retraining locally needs workspace_root (or kfp_host for a cluster)")
+        from vigia.images import image_ref
+        from vigia.pipelines.local import run_pipeline_locally
+        from vigia.pipelines.training import create_training_pipeline, read_training_outcome
+        from vigia.workspace import Workspace
+
+        workspace = Workspace(Path(workspace_root))
+        run = run_pipeline_locally(
+            create_training_pipeline(image_ref("project", "local")),
+            arguments,
+            workspace,
+            quiet=quiet,
+        )
+        result = read_training_outcome(run)
+        decision = result["decision"]
+        candidate = result["scores"]["methods"][result["scores"]["candidate"]]
+        outcome = {
+            "where": "local",
+            "run": result["run"],
+            "seconds": round(result["seconds"], 1),
+            "version": result["version"],
+            "approved": bool(decision["approved"]),
+            "pushed": bool(result["pushed"]),
+            "relative_wis": candidate.get("relative_wis"),
+            "reasons": decision["reasons"],
+        }
+    if reports_root:
+        paths = MonitorPaths(Path(), "", Path(), Path(reports_root))
+        record_retraining(paths, model["name"], int(model["version"]), pd.Timestamp(as_of), outcome)
+    return {"started": True, **outcome}

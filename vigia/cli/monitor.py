@@ -1,0 +1,189 @@
+"""``vigia monitor run``: one monitoring check of the live model now.
+
+Reads the payload log and the actual counts, tests drift against the live version's training
+snapshot, scores past forecasts, decides nothing / warn / retrain, writes the reports
+(``reports/monitoring/``, the Evidently project, MLflow ``monitoring``, Prometheus textfile) and,
+on a retrain decision, starts the training pipeline (the approval gate still decides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from vigia.cli.common import Step, say
+from vigia.cli.pipeline import add_training_options
+
+MODEL = "dengue-forecast"
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("monitor", help="monitoring checks: drift, performance, retrain")
+    sub = parser.add_subparsers(dest="monitor_command", metavar="ACTION", required=True)
+    run = sub.add_parser("run", help="run one monitoring check now (and retrain if it decides so)")
+    run.add_argument("--model", default=MODEL, help=f"registered model (default {MODEL})")
+    run.add_argument("--as-of", default=None, help="week to check (default: newest logged week)")
+    run.add_argument("--config", type=Path, default=None, help="monitoring thresholds (TOML)")
+    add_training_options(run)
+    run.add_argument(
+        "--no-retrain",
+        action="store_true",
+        help="report a retrain decision but do not start the training pipeline",
+    )
+    run.add_argument(
+        "--kfp",
+        action="store_true",
+        help="run the KFP monitoring pipeline under kfp.local instead of in this process",
+    )
+    run.add_argument(
+        "--pushgateway", default="", metavar="URL", help="also push the metrics to a Pushgateway"
+    )
+    run.add_argument("--json", action="store_true", help="print the check's status as JSON")
+    run.set_defaults(handler=_run)
+
+
+def monitor_config_text(path: Path | None) -> str:
+    """The monitoring TOML (packaged default unless ``path``), validated."""
+    import importlib.resources
+
+    from vigia.errors import VigiaError
+    from vigia.monitor.config import load_monitor_config
+
+    load_monitor_config(path)
+    if path is None:
+        return (importlib.resources.files("vigia") / "configs" / "monitor.toml").read_text("utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
+
+
+def training_for_retrain(args: argparse.Namespace, ws: Any, end: str = "") -> dict[str, Any]:
+    """Training pipeline arguments for a retraining started by a check."""
+    from vigia.cli.pipeline import gate_config_text, training_overrides
+    from vigia.pipelines.training import training_arguments
+
+    return training_arguments(
+        ws,
+        gate_config_text(args.gates),
+        **{**training_overrides(args), "registered_name": args.model, "end": end or None},
+    )
+
+
+def print_status(status: dict[str, Any]) -> None:
+    def number(key: str, digits: int = 3) -> str:
+        value = status.get(key)
+        return "not assessed" if value is None else f"{value:.{digits}f}"
+
+    say(
+        f"{status['model']} version {status['live_version']}, week {status['as_of']}: "
+        f"decision {status['decision'].upper()}"
+    )
+    for reason in status["reasons"]:
+        say(f"  {reason}")
+    say(
+        f"  drift share {number('drift_share', 2)} · prediction drift share "
+        f"{number('prediction_drift_share', 2)} · rolling relative WIS "
+        f"{number('rolling_relative_wis')} · 90% coverage {number('coverage_90', 2)} "
+        f"({status['scored']} scored) · {status['rows']} logged rows, "
+        f"{status['skipped_lines']} corrupt lines skipped"
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    from vigia.cli.common import workspace
+    from vigia.monitor.config import parse_monitor_config
+
+    config_text = monitor_config_text(args.config)
+    config = parse_monitor_config(config_text, str(args.config or "monitor.toml"))
+    ws = workspace(args)
+    if args.kfp:
+        return _run_pipeline(args, ws, config_text)
+
+    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.runner import ActualsSource, run_check
+
+    source = args.source if args.source == "peru" else str(Path(args.source).resolve())
+    actuals = ActualsSource(
+        source,
+        args.region_col or "region",
+        args.date_col or "week_start",
+        args.target_col or "cases",
+    )
+    paths = MonitorPaths.from_workspace(ws)
+    with Step(f"monitoring check of {args.model}"):
+        result, published = run_check(
+            paths,
+            args.model,
+            config,
+            actuals,
+            as_of=args.as_of,
+            artifact_root=ws.artifacts,
+            pushgateway=args.pushgateway,
+        )
+    status = result.status()
+    if args.json:
+        print(json.dumps({**status, "report": str(published.files["html"])}, indent=2))
+    else:
+        print_status(status)
+        say(f"report: {published.files['html']}")
+        if "weekly" in published.files:
+            say(f"weekly performance report: {published.files['weekly']}")
+        say(f"status: {paths.status} · Evidently UI: vigia ui")
+    if result.decision.action == "retrain" and not args.no_retrain:
+        from vigia.pipelines.monitoring import start_retraining
+
+        with Step("retraining: training pipeline (the approval gate decides)"):
+            outcome = start_retraining(
+                model=result.model,
+                as_of=f"{result.as_of:%Y-%m-%d}",
+                training=training_for_retrain(args, ws),
+                reports_root=str(paths.reports_root),
+                workspace_root=str(ws.root),
+            )
+        say(
+            f"retrained: version {outcome['version']} "
+            f"{'approved and pushed' if outcome['pushed'] else 'NOT approved: not pushed'}"
+        )
+        for reason in outcome["reasons"]:
+            say(f"  {reason}")
+    return 0
+
+
+def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
+    from vigia.cli.pipeline import gate_config_text, training_overrides
+    from vigia.images import image_ref
+    from vigia.pipelines.local import run_pipeline_locally
+    from vigia.pipelines.monitoring import create_monitoring_pipeline, monitoring_arguments
+
+    training = training_overrides(args)
+    overrides = {
+        "model_name": args.model,
+        "as_of": args.as_of,
+        "pushgateway_url": args.pushgateway,
+        "source": training["source"],
+        "region_col": training["region_col"],
+        "date_col": training["date_col"],
+        "target_col": training["target_col"],
+        "method": training["method"],
+        "backtest_years": training["backtest_years"],
+        "refit_every": training["refit_every"],
+    }
+    if args.no_retrain:
+        say("note: --no-retrain has no effect with --kfp: the pipeline's retrain step decides")
+    say("▶ monitoring pipeline (kfp.local)")
+    run = run_pipeline_locally(
+        create_monitoring_pipeline(image_ref("project", "local")),
+        monitoring_arguments(ws, gate_config_text(args.gates), config_text, **overrides),
+        ws,
+    )
+    status = json.loads((ws.reports / "monitoring" / "status.json").read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print_status(status)
+        say(f"decision artifact: {run.output('monitor-decide', 'decision')}")
+        say(f"run folder: {run.root} ({run.seconds:.1f}s)")
+    return 0
