@@ -46,7 +46,13 @@ def main() -> None:
     parser.add_argument("--bundle", required=True)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    uvicorn.run(create_app(args.bundle), host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(args.bundle),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        timeout_keep_alive=65,  # as KServe's server
+    )
 
 
 if __name__ == "__main__":

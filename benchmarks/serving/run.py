@@ -136,6 +136,17 @@ class RawHTTP:
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def send(self) -> bool:
+        """One request; a keep-alive connection the server closed is reopened once."""
+        reused = self.streams is not None
+        try:
+            return await self._send()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.close()
+            if not reused:
+                return False
+            return await self._send()
+
+    async def _send(self) -> bool:
         if self.streams is None:
             self.streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self.streams
@@ -152,6 +163,7 @@ class RawHTTP:
     def close(self) -> None:
         if self.streams is not None:
             self.streams[1].close()
+            self.streams = None
 
 
 async def http_cells(url: str, body: dict[str, Any], seconds: float) -> list[dict[str, Any]]:
