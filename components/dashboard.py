@@ -15,8 +15,11 @@ def dashboard(
 ) -> str:
     """Build the dashboard of the workspace that holds ``store_root``.
 
-    With ``budget`` > 0 the page allocates ``resource`` now; otherwise it shows the latest plan
-    written by ``vigia allocate``. Returns the workspace copy's path.
+    The workspace is the folder that holds ``store_root`` (``<workspace>/models``): the page reads
+    its ``reports/monitoring/status.json`` and latest allocation, and is copied to
+    ``reports/dashboard/index.html`` when that folder exists. With ``budget`` > 0 the page
+    allocates ``resource`` now; otherwise it shows the latest plan written by ``vigia allocate``.
+    Returns the workspace copy's path ("" when there is none).
     """
     import shutil
     from pathlib import Path
@@ -25,15 +28,24 @@ def dashboard(
     from vigia.reports.dashboard import AllocationRequest, write_dashboard
     from vigia.workspace import Workspace
 
-    workspace = Workspace(Path(store_root).resolve().parent)
+    store = Path(store_root).resolve()
+    workspace = Workspace(store.parent)
     request = AllocationRequest(resource, budget, floor_per_100k) if budget > 0 else None
     with exit_on_user_error("dashboard"):
         summary = write_dashboard(
-            workspace, Path(page.path), model=registered_name, weeks=weeks, allocation=request
+            workspace,
+            Path(page.path),
+            model=registered_name,
+            weeks=weeks,
+            allocation=request,
+            models_root=store,
         )
+    for part, line in summary.items():
+        print(f"dashboard: {part}: {line}")
+    if not workspace.reports.is_dir():  # e.g. a cluster bucket: the KFP artifact is the page
+        print(f"dashboard: no workspace reports folder beside {store_root}; artifact only")
+        return ""
     copy = workspace.reports / "dashboard" / "index.html"
     copy.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(page.path, copy)
-    for part, line in summary.items():
-        print(f"dashboard: {part}: {line}")
     return str(copy)

@@ -50,3 +50,25 @@ def test_dashboard_component_without_a_live_model_exits_2(
         )
     assert info.value.code == 2
     assert "dashboard: error: no live 'dengue-forecast' model" in capsys.readouterr().err
+
+
+def test_dashboard_component_outside_a_workspace_writes_the_artifact_only(
+    live_models: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    store = tmp_path / "bucket" / "store"  # like the model store bucket on a cluster
+    shutil.copytree(live_models, store)
+    page = HTML(uri=str(tmp_path / "page"))
+    copy = BUILD(
+        store_root=str(store),
+        registered_name="dengue-forecast",
+        resource="test_kits",
+        budget=0.0,
+        floor_per_100k=0.0,
+        weeks=4,
+        page=page,
+    )
+    assert copy == ""
+    assert "no allocation yet" in Path(page.path).read_text(encoding="utf-8")
+    assert not (tmp_path / "bucket" / "reports").exists()

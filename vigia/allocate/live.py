@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from vigia.models.base import QuantileForecast
+from vigia.models.base import Forecaster, QuantileForecast
 
 FORECAST_MODEL = "dengue-forecast"
 
@@ -21,6 +21,7 @@ class LiveForecast:
     history: pd.DataFrame
     manifest: dict[str, Any]
     folder: Path
+    forecaster: Forecaster
 
     @property
     def model_label(self) -> str:
@@ -59,4 +60,4 @@ def live_forecast(models_root: str | Path, name: str = FORECAST_MODEL) -> LiveFo
             "(only a model approved by the gate goes live)"
         ) from None
     forecaster, history, manifest = load_forecast_bundle(folder)
-    return LiveForecast(forecaster.predict(history), history, manifest, Path(folder))
+    return LiveForecast(forecaster.predict(history), history, manifest, Path(folder), forecaster)

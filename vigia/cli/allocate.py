@@ -126,7 +126,7 @@ def write_plan(document: dict[str, Any], table: Any, out: Path) -> None:
 def _backtest(args: argparse.Namespace, resource: Any) -> int:
     from vigia.allocate.backtest import backtest_allocation, forecast_backtests, format_backtest
     from vigia.allocate.population import load_population
-    from vigia.training import ingest_panel
+    from vigia.data.ingest import ingest_panel
 
     population = load_population(args.population)
     with Step("loading panel"):

@@ -31,6 +31,7 @@ FAN_REGIONS = 12  # fan charts for the regions with the most expected cases
 BAR_REGIONS = 40  # ranked bars: at most this many regions
 OBSERVED_WEEKS = 26  # observed weeks shown before the forecast in fan charts
 ALERT_COLOURS = {"safety": "#2e7d32", "alert": "#f9a825", "epidemic": "#c62828"}
+ALERT_RANK = {"unknown": -1, "safety": 0, "alert": 1, "epidemic": 2}
 NO_ALERT_COLOUR = "#1f6fb2"
 ALERTS_UNAVAILABLE = "alerts: not available in this model version"
 MONITORING_STATUS = ("monitoring", "status.json")
@@ -78,14 +79,37 @@ def read_monitoring_status(workspace: Workspace) -> tuple[dict[str, Any] | None,
     return status, f"checked at {status.get('checked_at', '?')}"
 
 
-def alert_levels(live: LiveForecast) -> tuple[pd.DataFrame | None, str]:
-    """Alert level per region for the coming weeks, if this model version provides them.
+def alert_levels(live: LiveForecast, weeks: int) -> tuple[pd.DataFrame | None, str]:
+    """Worst alert level per region over the next ``weeks`` weeks, where the model has one.
 
-    Returns a frame (``region``, ``alert_level`` in safety/alert/epidemic,
-    ``alert_probability``) or None with the reason shown on the page.
+    The alert compares the forecast with the endemic channel the forecaster carries
+    (``forecaster.endemic``, see :mod:`vigia.evaluate.endemic`). Returns a frame (``region``,
+    ``alert_level``, ``alert_probability`` = largest probability of exceeding the channel's upper
+    limit) or None with the reason shown on the page.
     """
-    del live  # the endemic channel is not part of the model bundle yet
-    return None, ALERTS_UNAVAILABLE
+    channel = getattr(live.forecaster, "endemic", None)
+    if channel is None:
+        return None, ALERTS_UNAVAILABLE
+    from vigia.evaluate.endemic import forecast_alerts
+
+    alerts = forecast_alerts(live.forecast, channel)
+    alerts = alerts[alerts["horizon"] <= weeks]
+    rank = alerts["level"].map(ALERT_RANK).fillna(-1)
+    worst = (
+        alerts.assign(rank=rank).sort_values(["rank", "p_above_upper"]).groupby("region").tail(1)
+    )
+    frame = pd.DataFrame(
+        {
+            "region": worst["region"].to_numpy(),
+            "alert_level": worst["level"].to_numpy(),
+            "alert_probability": worst["p_above_upper"].to_numpy(),
+        }
+    )
+    return frame, (
+        f"nivel de alerta: el peor de las próximas {weeks} semanas · alert level: worst of the "
+        f"next {weeks} weeks (P(cases > endemic channel upper limit, {channel.method}) ≥ 0.2: "
+        "alert, ≥ 0.5: epidemic)"
+    )
 
 
 def region_summary(live: LiveForecast, weeks: int, population: pd.Series | None) -> pd.DataFrame:
@@ -141,14 +165,18 @@ def collect_dashboard(
     weeks: int = 4,
     allocation: AllocationRequest | None = None,
     population_file: Path | None = None,
+    models_root: Path | None = None,
 ) -> DashboardData:
-    """Gather the live forecast, alerts, allocation and monitoring status of a workspace."""
+    """Gather the live forecast, alerts, allocation and monitoring status of a workspace.
+
+    ``models_root`` overrides the model store (default ``workspace.models``).
+    """
     from vigia.allocate.population import load_population
 
-    live = live_forecast(workspace.models, model)
+    live = live_forecast(models_root or workspace.models, model)
     population = load_population(population_file)
     regions = region_summary(live, weeks, population)
-    alerts, alerts_note = alert_levels(live)
+    alerts, alerts_note = alert_levels(live, weeks)
     if alerts is not None:
         regions = regions.merge(alerts, on="region", how="left")
     if allocation is not None:
@@ -240,6 +268,7 @@ def fan_charts(data: DashboardData) -> Any:
     from plotly.subplots import make_subplots
 
     forecast, history = data.live.forecast, data.live.history
+    channel = getattr(data.live.forecaster, "endemic", None)
     regions = data.regions["region"].head(FAN_REGIONS).tolist()
     cols = 3
     rows = -(-len(regions) // cols)
@@ -319,6 +348,22 @@ def fan_charts(data: DashboardData) -> Any:
             row=r,
             col=c,
         )
+        if channel is not None:
+            shown = pd.DatetimeIndex([*seen["week_start"], *weeks])
+            upper = channel.limits(np.full(len(shown), region), shown)["upper"]
+            fig.add_trace(
+                go.Scatter(
+                    x=shown,
+                    y=upper,
+                    mode="lines",
+                    line={"color": "#c62828", "width": 1, "dash": "dash"},
+                    name="canal endémico (límite superior) · endemic channel upper limit",
+                    legendgroup="channel",
+                    showlegend=show,
+                ),
+                row=r,
+                col=c,
+            )
     fig.update_layout(
         title="Pronóstico por región · Forecast by region (top regions by expected cases)",
         height=250 * rows + 90,
@@ -402,9 +447,10 @@ def write_dashboard(
     weeks: int = 4,
     allocation: AllocationRequest | None = None,
     population_file: Path | None = None,
+    models_root: Path | None = None,
 ) -> dict[str, Any]:
     """Build the dashboard of ``workspace`` into ``out``; return a one-line summary per part."""
-    data = collect_dashboard(workspace, model, weeks, allocation, population_file)
+    data = collect_dashboard(workspace, model, weeks, allocation, population_file, models_root)
     _atomic_write(Path(out), render_dashboard(data))
     plan = data.allocation
     return {
