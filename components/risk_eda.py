@@ -16,8 +16,8 @@ def risk_eda(
     from pathlib import Path
 
     from vigia.risk.eda import eda_html, eda_summary
+    from vigia.risk.ingest import read_table, write_json
     from vigia.risk.task import RiskTask
-    from vigia.risk.workflow import read_table, write_json
 
     task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
     checks = json.loads(Path(validation.path).read_text(encoding="utf-8"))

@@ -28,16 +28,10 @@ def risk_evaluate(
 
     from vigia.cli.errors import exit_on_user_error
     from vigia.registry.tracking import Registry
+    from vigia.risk.ingest import read_table, write_json
     from vigia.risk.model import RiskModel
     from vigia.risk.task import TARGET, RiskTask
-    from vigia.risk.workflow import (
-        evaluate_risk,
-        flat_metrics,
-        metrics_table,
-        read_table,
-        slices_table,
-        write_json,
-    )
+    from vigia.risk.workflow import evaluate_risk, flat_metrics, metrics_table, slices_table
 
     task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
     fitted = RiskModel.load(model.path)

@@ -20,8 +20,8 @@ def risk_ingest(
     from pathlib import Path
 
     from vigia.cli.errors import exit_on_user_error
+    from vigia.risk.ingest import card_markdown, ingest_risk, write_json, write_table
     from vigia.risk.task import RiskTask
-    from vigia.risk.workflow import card_markdown, ingest_risk, write_json, write_table
 
     with exit_on_user_error("ingest"):
         wanted = RiskTask.from_json(task_json) if task_json.strip() else None

@@ -16,8 +16,9 @@ def risk_split(
     from pathlib import Path
 
     from vigia.cli.errors import exit_on_user_error
+    from vigia.risk.ingest import read_table, write_json, write_table
+    from vigia.risk.split import split_table
     from vigia.risk.task import RiskTask
-    from vigia.risk.workflow import read_table, split_table, write_json, write_table
 
     task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
     with exit_on_user_error("split"):

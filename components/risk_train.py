@@ -25,6 +25,7 @@ def risk_train(
 
     from vigia.cli.errors import exit_on_user_error
     from vigia.risk import workflow
+    from vigia.risk.ingest import read_table, write_json
     from vigia.risk.task import RiskTask
 
     started = time.perf_counter()
@@ -32,7 +33,7 @@ def risk_train(
     chosen = [f.strip() for f in families.split(",") if f.strip()] or None
     with exit_on_user_error("train"):
         fitted, report = workflow.train_step(
-            workflow.read_table(train_table.path),
+            read_table(train_table.path),
             task,
             Path(model.path),
             data_hash,
@@ -44,7 +45,7 @@ def risk_train(
             jobs=jobs,
             progress=print,
         )
-    workflow.write_json(selection.path, report)
+    write_json(selection.path, report)
     Path(selection_table.path).write_text(
         "# Model selection\n\n" + workflow.selection_table(report) + "\n", encoding="utf-8"
     )

@@ -11,6 +11,7 @@ pipeline's (``components/push.py``): it refuses anything the gate did not approv
 from typing import Any
 
 from kfp import dsl
+
 from vigia.components import make_component
 from vigia.components.push import push
 from vigia.components.risk_eda import risk_eda

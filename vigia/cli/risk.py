@@ -126,13 +126,10 @@ def task_from_args(args: argparse.Namespace) -> Any:
 
 def _train(args: argparse.Namespace) -> int:
     from vigia.cli.pipeline import gate_config_text
-    from vigia.images import image_ref
-    from vigia.pipelines.local import run_pipeline_locally
-    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
     from vigia.risk.datasets import builtin
-    from vigia.risk.workflow import ingest_risk, metrics_table
+    from vigia.risk.ingest import ingest_risk
+    from vigia.risk.split import train_test
 
-    ws = workspace(args)
     task = task_from_args(args)
     gates = gate_config_text(args.gates)
     if args.dataset:
@@ -143,12 +140,19 @@ def _train(args: argparse.Namespace) -> int:
     else:
         source = str(args.data.resolve())
         with Step(f"validating {args.data.name}"):
-            _, card = ingest_risk(source, task)
+            prepared, card = ingest_risk(source, task)
+            train_test(prepared.table, prepared.task, args.seed)  # the split must work too
         say(
             f"  {card['rows_out']:,} rows, {card['features']} features, positive "
             f"{', '.join(card['positive'])}: {100 * card['prevalence']:.1f} %"
         )
         name, task_json = task.name, task.to_json()
+    from vigia.images import image_ref
+    from vigia.pipelines.local import run_pipeline_locally
+    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
+    from vigia.risk.workflow import metrics_table
+
+    ws = workspace(args)
     say(f"▶ risk pipeline for {source if args.dataset else args.data.name} → model {name}")
     run = run_pipeline_locally(
         create_risk_pipeline(image_ref("project", "local")),

@@ -9,6 +9,10 @@ schema:
   ``xgboost``: one column per feature — categories as codes (native categorical splits in
   gradient boosting and XGBoost), numbers as they are (missing values handled by the trees) —
   so XGBoost's per-feature contributions map one-to-one onto the request's fields.
+
+Categorical features with more than ``MAX_CATEGORIES`` values (ICD-9 codes, districts) are
+target-encoded instead, in every family: scikit-learn's ``TargetEncoder`` learns each value's
+shrunk positive rate with internal cross-fitting, so a row's own label never feeds its encoding.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
 from xgboost import XGBClassifier
 
 from vigia.risk.task import Feature
@@ -62,17 +67,25 @@ SEARCH_SPACES: dict[str, dict[str, list[Any]]] = {
 }
 
 
-def _split(features: list[Feature]) -> tuple[list[str], list[str]]:
-    categorical = [f.name for f in features if f.kind == "categorical"]
-    numeric = [f.name for f in features if f.kind == "numeric"]
-    return categorical, numeric
+def is_high_cardinality(feature: Feature) -> bool:
+    """A categorical feature with too many values to one-hot or code: target-encoded."""
+    return feature.kind == "categorical" and feature.levels > MAX_CATEGORIES
 
 
-def linear_preprocessor(features: list[Feature]) -> ColumnTransformer:
+def target_encoder(seed: int) -> TargetEncoder:
+    return TargetEncoder(target_type="binary", cv=KFold(5, shuffle=True, random_state=seed))
+
+
+def linear_preprocessor(features: list[Feature], seed: int = 0) -> ColumnTransformer:
     """One-hot categories, imputed and scaled numbers (for logistic regression)."""
-    categorical, numeric = _split(features)
+    categorical = [
+        f.name for f in features if f.kind == "categorical" and not is_high_cardinality(f)
+    ]
+    encoded = [f.name for f in features if is_high_cardinality(f)]
+    numeric = [f.name for f in features if f.kind == "numeric"]
     return ColumnTransformer(
         [
+            ("encoded", make_pipeline(target_encoder(seed), StandardScaler()), encoded),
             (
                 "categorical",
                 make_pipeline(
@@ -97,26 +110,25 @@ def linear_preprocessor(features: list[Feature]) -> ColumnTransformer:
     )
 
 
-def tree_preprocessor(features: list[Feature]) -> ColumnTransformer:
-    """One column per feature, in schema order: category codes (NaN = missing or unseen) and
-    numbers as they are."""
+def _column_encoder(feature: Feature, seed: int) -> Any:
+    if is_high_cardinality(feature):
+        return target_encoder(seed)
+    if feature.kind == "categorical":
+        return OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=np.nan,
+            encoded_missing_value=np.nan,
+            min_frequency=MIN_FREQUENCY,
+            max_categories=MAX_CATEGORIES,
+        )
+    return "passthrough"
+
+
+def tree_preprocessor(features: list[Feature], seed: int = 0) -> ColumnTransformer:
+    """One column per feature, in schema order: category codes (NaN = missing or unseen),
+    target encodings of high-cardinality categories, numbers as they are."""
     return ColumnTransformer(
-        [
-            (
-                f.name,
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value",
-                    unknown_value=np.nan,
-                    encoded_missing_value=np.nan,
-                    min_frequency=MIN_FREQUENCY,
-                    max_categories=MAX_CATEGORIES,
-                )
-                if f.kind == "categorical"
-                else "passthrough",
-                [f.name],
-            )
-            for f in features
-        ],
+        [(f.name, _column_encoder(f, seed), [f.name]) for f in features],
         sparse_threshold=0.0,
         verbose_feature_names_out=False,
     )
@@ -124,7 +136,7 @@ def tree_preprocessor(features: list[Feature]) -> ColumnTransformer:
 
 def make_classifier(family: str, features: list[Feature], seed: int = 0) -> Pipeline:
     """An unfitted pipeline of ``family`` for ``features``."""
-    is_cat = [f.kind == "categorical" for f in features]
+    is_cat = [f.kind == "categorical" and not is_high_cardinality(f) for f in features]
     builders: dict[str, Callable[[], Any]] = {
         "logistic_regression": lambda: LogisticRegression(max_iter=2000, C=1.0),
         "random_forest": lambda: RandomForestClassifier(
@@ -152,8 +164,8 @@ def make_classifier(family: str, features: list[Feature], seed: int = 0) -> Pipe
     if family not in builders:
         raise ValueError(f"unknown model family {family!r}; choose from {', '.join(FAMILIES)}")
     prep = (
-        linear_preprocessor(features)
+        linear_preprocessor(features, seed)
         if family == "logistic_regression"
-        else (tree_preprocessor(features))
+        else tree_preprocessor(features, seed)
     )
     return Pipeline([("prep", prep), ("model", builders[family]())])

@@ -5,7 +5,7 @@ cross-validation folds.
 - time column: test = rows at or after ``test_from`` (default: the time where the last
   ``test_size`` share of rows starts); with a group column as well, training rows of groups that
   also appear in the test period are dropped;
-- group column only: a random share of groups is held out;
+- group column only: a random share of the groups is held out;
 - neither: a stratified random split.
 """
 
@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit, StratifiedKFold
-from sklearn.model_selection import train_test_split as stratified_split
 
 from vigia.errors import DataContractError
 from vigia.risk.task import GROUP, TARGET, TIME, RiskTask
@@ -81,12 +79,18 @@ def split_rows(
             info["train_rows_dropped_group_in_test"] = int(shared.sum())
             train = train[~shared]
     elif task.group_col:
-        splitter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=seed)
-        train, test = next(splitter.split(positions, y, table[GROUP].to_numpy()))
-        info.update(rule="group", held_out_groups=int(table[GROUP].iloc[test].nunique()))
+        groups = table[GROUP].to_numpy()
+        distinct = np.random.default_rng(seed).permutation(np.unique(groups))
+        held = np.isin(groups, distinct[: max(round(len(distinct) * share), 1)])
+        train, test = positions[~held], positions[held]
+        info.update(rule="group", held_out_groups=int(np.unique(groups[held]).size))
     else:
-        train, test = stratified_split(positions, test_size=share, stratify=y, random_state=seed)
-        train, test = np.sort(train), np.sort(test)
+        rng = np.random.default_rng(seed)
+        held = np.zeros(len(table), dtype=bool)
+        for label in np.unique(y):  # stratified: the same share of each class
+            members = rng.permutation(positions[y == label])
+            held[members[: round(len(members) * share)]] = True
+        train, test = positions[~held], positions[held]
         info.update(rule="stratified")
     return Split(train=np.asarray(train), test=np.asarray(test), info=info)
 
@@ -131,6 +135,8 @@ def cv_folds(
     ``k`` trains on blocks ``0..k`` and validates on block ``k + 1``. Group: ``GroupKFold``.
     Otherwise: ``StratifiedKFold``.
     """
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
+
     y = table[TARGET].to_numpy()
     positions = np.arange(len(table))
     if task.time_col:
@@ -155,3 +161,13 @@ def cv_folds(
     return list(
         StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(positions, y)
     )
+
+
+def split_table(
+    table: pd.DataFrame, task: RiskTask, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Train and test tables (rows re-indexed) and what the split did."""
+    split = train_test(table, task, seed)
+    train = table.iloc[split.train].reset_index(drop=True)
+    test = table.iloc[split.test].reset_index(drop=True)
+    return train, test, split.info

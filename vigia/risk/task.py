@@ -28,13 +28,15 @@ class Feature:
         name: Column name (the field name in requests).
         kind: ``numeric`` (float) or ``categorical`` (text).
         nullable: Whether training data had missing values (requests may send ``null``).
-        categories: Most frequent training values of a categorical feature (up to 50).
+        categories: Most frequent values of a categorical feature (up to 50).
+        levels: Number of distinct values of a categorical feature.
     """
 
     name: str
     kind: FeatureKind
     nullable: bool = False
     categories: list[str] = field(default_factory=list)
+    levels: int = 0
 
 
 @dataclass

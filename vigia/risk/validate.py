@@ -358,7 +358,9 @@ def _infer_features(
             removed[col] = f"identifier-like or free text ({distinct} distinct values)"
             continue
         top = text.value_counts().index[:MAX_CATEGORIES_LISTED].tolist()
-        features.append(Feature(col, "categorical", bool(text.isna().any()), [str(t) for t in top]))
+        features.append(
+            Feature(col, "categorical", bool(text.isna().any()), [str(t) for t in top], distinct)
+        )
     return features, removed
 
 

@@ -1,0 +1,45 @@
+"""The risk gate: thresholds against the prior-only baseline, calibration and the champion."""
+
+from __future__ import annotations
+
+from vigia.evaluate.gates import load_gate_config
+from vigia.risk.gate import risk_gate
+
+GOOD = {"roc_auc": 0.74, "pr_auc": 0.30, "brier": 0.09, "ece": 0.012, "prevalence": 0.12}
+PRIOR = {"roc_auc": 0.5, "pr_auc": 0.12, "brier": 0.1056, "ece": 0.003, "prevalence": 0.12}
+
+
+def test_packaged_thresholds_approve_a_useful_calibrated_model() -> None:
+    config = load_gate_config(section="risk")
+    assert {"min_roc_auc", "min_pr_auc_lift", "min_brier_skill", "max_ece"} <= set(config)
+    decision = risk_gate("xgboost", GOOD, PRIOR, config, None)
+    assert decision.approved, decision.reasons
+    assert [c.name for c in decision.checks] == [
+        "roc_auc",
+        "pr_auc_lift",
+        "brier_skill",
+        "ece",
+        "champion",
+    ]
+
+
+def test_each_check_can_refuse() -> None:
+    config = load_gate_config(section="risk")
+    for change, check in [
+        ({"roc_auc": 0.55}, "roc_auc"),
+        ({"pr_auc": 0.13}, "pr_auc_lift"),
+        ({"brier": 0.11}, "brier_skill"),
+        ({"ece": 0.08}, "ece"),
+    ]:
+        decision = risk_gate("m", {**GOOD, **change}, PRIOR, config, None)
+        failed = [c.name for c in decision.checks if not c.passed]
+        assert not decision.approved and failed == [check], (change, decision.reasons)
+
+
+def test_champion_comparison_and_no_thresholds() -> None:
+    config = {"min_roc_auc": 0.6, "champion_tolerance": 0.01}
+    assert risk_gate("m", GOOD, PRIOR, config, {"roc_auc": 0.745}).approved
+    worse = risk_gate("m", GOOD, PRIOR, config, {"roc_auc": 0.76})
+    assert not worse.approved and "vs champion 0.7600" in worse.reasons[-1]
+    nothing = risk_gate("m", GOOD, PRIOR, {}, None)
+    assert not nothing.approved and "nothing is approved" in nothing.reasons[0]
