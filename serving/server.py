@@ -33,6 +33,7 @@ from vigia.payloads import PayloadWriter
 from vigia.serving import metrics
 from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
 from vigia.serving.model import VigiaModel
+from vigia.serving.runtime import limit_math_threads
 from vigia.serving.sources import ModelSource, model_names
 
 log = logging.getLogger("vigia.serving")
@@ -176,6 +177,7 @@ def serve(args: argparse.Namespace) -> None:
     for option in ("max_rows", "max_body_bytes"):
         if getattr(args, option) < 1:
             raise VigiaError(f"--{option.replace('_', '-')} must be at least 1")
+    limit_math_threads()
     model_dir = Path(args.model_dir).expanduser().resolve()
     names = model_names(model_dir, args.model_names)
     _quiet_logs(args.access_log)

@@ -39,6 +39,7 @@ from vigia.payloads import PayloadWriter, payload_record
 from vigia.servables.base import Servable, json_tensor
 from vigia.servables.errors import InvalidRequest
 from vigia.servables.kinds import load_servable
+from vigia.serving.runtime import limit_math_threads
 from vigia.serving.sources import ModelSource
 
 log = logging.getLogger("vigia.serving.sink")
@@ -264,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     args = build_parser().parse_args(argv)
+    limit_math_threads()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with exit_on_user_error("vigia sink"):
         model_dir = Path(args.model_dir).expanduser().resolve()

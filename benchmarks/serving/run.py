@@ -35,6 +35,7 @@ import httpx
 import numpy as np
 
 from benchmarks.machine import machine_info
+from vigia.serving.runtime import limit_math_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "serving.json"
 NAME = "dengue-forecast"
@@ -362,6 +363,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     machine = machine_info()
+    # The predictor runs model libraries single-threaded; the bare endpoint and the in-process
+    # call (this process and its children) get the same setting.
+    limit_math_threads()
 
     with tempfile.TemporaryDirectory(prefix="vigia-bench-") as tmp:
         root = Path(tmp)
