@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install demo test test-fast lint typecheck bench compile clean-workspace infra-venv infra-check infra-lock
+.PHONY: help install demo test test-fast lint typecheck bench compile clean-workspace images images-lock serve-container infra-venv infra-check infra-lock
 
 help:  ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk -F':.*?## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,19 @@ bench: install  ## every benchmark (see benchmarks/README.md)
 
 clean-workspace:  ## delete the local workspace (.vigia/)
 	rm -rf .vigia
+
+# --- containers (docs/containers.md) ---
+images: install  ## build the project + predictor images with podman (sets podman up if missing)
+	bash scripts/build-images.sh
+
+images-lock:  ## re-lock serving/requirements.lock and scripts/build-tools.lock (same pins as requirements.lock)
+	cd serving && ../$(UV) pip compile requirements.in --universal --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock
+	cd scripts && ../$(UV) pip compile build-tools.in --universal --python-version 3.11 \
+		--generate-hashes --quiet -o build-tools.lock
+
+serve-container: install  ## serve the workspace's model store from the predictor image (PORT=8080)
+	$(BIN)/vigia serve --container --http-port $(or $(PORT),8080)
 
 # --- deployment artefacts (docs/deploy.md) ---
 INFRA_VENV ?= .venv-infra

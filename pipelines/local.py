@@ -124,7 +124,7 @@ def run_pipeline_locally(
     if runner == "container":
         from vigia.pipelines.container_runner import docker_runner
 
-        chosen = docker_runner()
+        chosen = docker_runner(workspace, arguments)
     else:
         chosen = kfp.local.SubprocessRunner(use_venv=False)
     before = set(workspace.pipeline_root.iterdir())

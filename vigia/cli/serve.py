@@ -52,6 +52,12 @@ def register(commands: Any) -> None:
         "--max-body-bytes", type=int, default=4 * 1024 * 1024, help="request body, at most"
     )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    parser.add_argument(
+        "--container",
+        action="store_true",
+        help="run the predictor image (podman; `make images` builds it): store mounted "
+        "read-only, ports published on --host",
+    )
     parser.set_defaults(handler=_serve)
 
 
@@ -78,6 +84,10 @@ def _serve(args: argparse.Namespace) -> int:
 
     argv = server_arguments(args)
     model_names(Path(argv[1]).resolve(), args.models)  # a bad store fails before KServe loads
+    if args.container:
+        from vigia.serving.container import serve_in_container
+
+        return serve_in_container(argv)
     # KServe parses sys.argv when it is first imported: make it the server's arguments.
     sys.argv = [sys.argv[0], *argv]
     from vigia.serving.server import main

@@ -1,0 +1,94 @@
+# syntax=docker/dockerfile:1
+# Vigía project image: the whole vigia distribution + the ML stack pinned in requirements.lock.
+# Every pipeline component runs in it (its base_image); the MLflow server manifest uses it too.
+#
+#   make images                                   this machine: FROM the local Debian Python base
+#   docker build -t vigia:0.1.0 .                 anywhere with a registry: FROM python:3.11-slim
+#
+# Build arguments:
+#   BASE_IMAGE  a Python 3.11 image with python3 and its venv module (default python:3.11-slim)
+#   CA_BUNDLE   path of a CA bundle mounted into the build, for networks that need an extra CA
+#   VERSION, REVISION, SOURCE   image labels (make images fills them from vigia/images.toml, git)
+#
+# Stages: tools (uv, hashed) → requirements (pyproject's runtime dependencies pinned to the
+# lock) and app (vigia alone in /opt/venv) → final. The final stage installs the dependencies with
+# a throw-away uv that is removed in the same RUN (no build tool in any layer) and copies vigia
+# from app. The big dependency layer is reused while requirements.lock and the dependency list
+# are unchanged, so a code change rebuilds only the small vigia layer.
+ARG BASE_IMAGE=python:3.11-slim
+#checkov:skip=CKV_DOCKER_7:the base is a build argument; its default python:3.11-slim is a fixed tag
+
+# --- tools: uv, from a hashed lock -------------------------------------------------------------
+FROM ${BASE_IMAGE} AS tools
+ARG CA_BUNDLE=""
+ENV UV_LINK_MODE=copy
+COPY scripts/build-tools.lock /tmp/build-tools.lock
+RUN if [ -n "$CA_BUNDLE" ]; then export PIP_CERT="$CA_BUNDLE"; fi \
+ && python3 -m venv /opt/uv \
+ && /opt/uv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes \
+      -r /tmp/build-tools.lock
+
+# --- requirements: pyproject's runtime dependencies (no dev extra), pinned to the lock ---------
+FROM tools AS requirements
+ARG CA_BUNDLE=""
+WORKDIR /src
+COPY requirements.lock pyproject.toml ./
+RUN if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
+ && /opt/uv/bin/uv pip compile pyproject.toml -c requirements.lock --python /opt/uv/bin/python \
+      --no-header --no-annotate --no-cache --quiet -o /requirements.txt
+
+# --- app: vigia itself (wheel built with the locked setuptools), alone in /opt/venv ------------
+FROM tools AS app
+ARG CA_BUNDLE=""
+WORKDIR /src
+COPY requirements.lock pyproject.toml README.md ./
+COPY vigia/ vigia/
+COPY components/ components/
+COPY pipelines/ pipelines/
+COPY serving/ serving/
+RUN if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
+ && /opt/uv/bin/uv build --wheel --no-cache --out-dir /wheel \
+      --build-constraint requirements.lock --require-hashes . \
+ && python3 -m venv --without-pip /opt/venv \
+ && /opt/uv/bin/uv pip install --python /opt/venv/bin/python --no-deps --no-cache \
+      --compile-bytecode --no-progress /wheel/*.whl
+
+# --- final ------------------------------------------------------------------------------------
+FROM ${BASE_IMAGE}
+ARG CA_BUNDLE=""
+ENV VIRTUAL_ENV=/opt/venv \
+    PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+# The ML stack: versions pinned (==) by the requirements stage, hashes enforced from
+# requirements.lock (a constraints file with hashes); pytest, ruff, mypy stay out.
+COPY requirements.lock scripts/build-tools.lock /opt/vigia/
+COPY --from=requirements /requirements.txt /opt/vigia/requirements.txt
+RUN --mount=type=cache,target=/root/.cache/uv --mount=type=cache,target=/root/.cache/pip \
+    if [ -n "$CA_BUNDLE" ]; then export PIP_CERT="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE"; fi \
+ && export PIP_CACHE_DIR=/root/.cache/pip UV_CACHE_DIR=/root/.cache/uv \
+ && python3 -m venv /tmp/uv \
+ && /tmp/uv/bin/pip install --disable-pip-version-check --require-hashes \
+      -r /opt/vigia/build-tools.lock \
+ && python3 -m venv --without-pip /opt/venv \
+ && UV_LINK_MODE=copy /tmp/uv/bin/uv pip install --python /opt/venv/bin/python --require-hashes \
+      --compile-bytecode --no-progress -c /opt/vigia/requirements.lock -r /opt/vigia/requirements.txt \
+ && rm -rf /tmp/uv
+COPY --from=app /opt/venv/ /opt/venv/
+
+# Components run as root (kfp's default): the pipeline root and the workspace are bind-mounted
+# from the host, and KFP's launcher creates its local output folders (/gcs, /minio) at run time.
+#checkov:skip=CKV_DOCKER_3:components run as root, see the comment above
+#checkov:skip=CKV_DOCKER_2:batch pipeline steps, no long-running service to health-check
+WORKDIR /opt/vigia
+CMD ["vigia", "--help"]
+
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG SOURCE=vigia
+LABEL org.opencontainers.image.title="vigia" \
+      org.opencontainers.image.description="Vigía pipeline components: the vigia distribution and its ML stack" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.licenses="Apache-2.0"

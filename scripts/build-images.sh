@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Build Vigía's container images with podman (what `make images` runs).
+#
+#   1. set up podman if needed (scripts/setup-podman.sh: packages, containers.conf, the
+#      debootstrapped Debian base, the Docker-compatible API socket that kfp's DockerRunner uses);
+#   2. BASE_IMAGE: a Python 3.11 base. Unset (this machine: no container registry), it is built
+#      from the local Debian base with scripts/Dockerfile.python-base; set it to
+#      python:3.11-slim where a registry is reachable;
+#   3. the project image (./Dockerfile) and the predictor image (serving/Dockerfile), named and
+#      tagged from vigia/images.toml (through vigia.images), layers reused when inputs are unchanged;
+#   4. remove dangling images left by earlier builds, print build times and sizes.
+#
+# Environment: PYTHON (reads vigia/images.toml; default .venv/bin/python), BASE_IMAGE,
+# CA_BUNDLE_FILE (CA bundle passed into the builds, default $SSL_CERT_FILE or Debian's bundle),
+# ONLY=project|predictor (build one image), SKIP_SETUP=1 (podman is known to be ready),
+# NO_CACHE=1 (rebuild every layer; the package download caches stay warm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-.venv/bin/python}"
+images() { "$PYTHON" -c "from vigia.images import image_config, image_ref; print($1)"; }
+PROJECT="$(images 'image_ref("project", "local")')"
+PREDICTOR="$(images 'image_ref("predictor", "local")')"
+VERSION="$(images 'image_config()["tag"]')"
+REVISION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+SOURCE="$(git remote get-url origin 2>/dev/null || echo vigia)"
+. /etc/os-release
+SUITE="${VERSION_CODENAME:-bookworm}"
+DEBIAN_BASE="localhost/debian-minbase:$SUITE"
+LOCAL_PYTHON_BASE="localhost/vigia-python-base:3.11-$SUITE"
+
+ts() { date +%s.%N; }
+el() { awk -v a="$1" -v b="$(ts)" 'BEGIN{printf "%.1f", b-a}'; }
+
+# 1. podman, the Debian base, the API socket
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  START_SERVICE=1 BASE_IMAGE="$DEBIAN_BASE" SUITE="$SUITE" bash scripts/setup-podman.sh \
+    | grep -E '^\[setup\]|^podman version'
+fi
+
+common=(--network host --format docker --layers ${NO_CACHE:+--no-cache}
+        --build-arg "VERSION=$VERSION" --build-arg "REVISION=$REVISION"
+        --build-arg "SOURCE=$SOURCE")
+CA_BUNDLE_FILE="${CA_BUNDLE_FILE:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
+if [ -f "$CA_BUNDLE_FILE" ]; then
+  common+=(--volume "$(readlink -f "$CA_BUNDLE_FILE"):/run/build-ca.crt:ro"
+           --build-arg CA_BUNDLE=/run/build-ca.crt)
+fi
+
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+run_logged() {  # run_logged WHAT COMMAND...: output to $LOG, shown only on failure
+  "${@:2}" > "$LOG" 2>&1 || { tail -40 "$LOG" >&2; echo "[images] $1 failed" >&2; exit 1; }
+}
+
+build() {  # build NAME DOCKERFILE IMAGE
+  local t; t=$(ts)
+  run_logged "$1 build" podman build "${common[@]}" --build-arg "BASE_IMAGE=$BASE" -f "$2" -t "$3" .
+  echo "[images] $3 built in $(el "$t")s ($(grep -c -- '--> Using cache' "$LOG" || true) steps cached)"
+}
+
+# 2. the Python base
+if [ -n "${BASE_IMAGE:-}" ]; then
+  BASE="$BASE_IMAGE"
+else
+  BASE="$LOCAL_PYTHON_BASE"
+  t=$(ts)
+  run_logged "base build" podman build --network host --format docker --layers \
+    --build-arg "DEBIAN_BASE=$DEBIAN_BASE" -f scripts/Dockerfile.python-base -t "$BASE" scripts
+  echo "[images] $BASE ready in $(el "$t")s"
+fi
+
+# 3. the images
+case "${ONLY:-all}" in
+  project)   build project Dockerfile "$PROJECT" ;;
+  predictor) build predictor serving/Dockerfile "$PREDICTOR" ;;
+  all)       build project Dockerfile "$PROJECT"; build predictor serving/Dockerfile "$PREDICTOR" ;;
+  *)         echo "ONLY must be project or predictor" >&2; exit 2 ;;
+esac
+
+# 4. tidy up and report
+podman image prune -f > /dev/null
+podman images --format '[images] {{.Repository}}:{{.Tag}} {{.Size}}' \
+  | grep -F -e "$PROJECT" -e "$PREDICTOR" -e "$BASE" || true
