@@ -1,0 +1,296 @@
+"""The risk pipeline under kfp.local on a real slice of the readmission data, the model it pushed
+served by a real server process, the CLI on an arbitrary CSV, and the compiled YAML."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from vigia.data.readmission import load_readmission_raw
+from vigia.images import image_ref
+from vigia.pipelines.compile import compile_all
+from vigia.pipelines.local import run_pipeline_locally
+from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
+from vigia.registry.store import ModelStore
+from vigia.registry.tracking import Registry
+from vigia.risk.ingest import read_table
+from vigia.risk.model import RiskModel
+from vigia.workspace import Workspace
+
+NAME = "readmission-risk"
+# Real checks, with bars a 3,000-row sample clears (full-data numbers: benchmarks/risk).
+LOOSE_GATE = "[risk]\nmin_roc_auc = 0.55\nmin_brier_skill = -0.05\nmax_ece = 0.1\n"
+SLICE = {
+    "sample_rows": 3000,
+    "families": "logistic_regression,xgboost",
+    "n_iter": 1,
+    "folds": 2,
+    "jobs": 1,
+}
+
+
+def _test_rows(outcome: dict) -> pd.DataFrame:
+    """The test table the pipeline's split step wrote."""
+    return read_table(Path(outcome["run"]) / "risk-split" / "test_table")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    ws = Workspace(tmp_path_factory.mktemp("risk") / "ws").ensure()
+    pipeline = create_risk_pipeline(image_ref("project", "local"))
+    arguments = risk_arguments(ws, LOOSE_GATE, registered_name=NAME, source="readmission", **SLICE)
+    local = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
+    return {"ws": ws, "outcome": read_risk_outcome(local), "local": local}
+
+
+@pytest.mark.slow
+def test_pipeline_validates_splits_trains_gates_registers_and_pushes(run: dict) -> None:
+    ws, outcome = run["ws"], run["outcome"]
+    metrics = outcome["metrics"]
+    assert {
+        "roc_auc",
+        "pr_auc",
+        "brier",
+        "f1",
+        "ece",
+        "log_loss",
+        "accuracy",
+        "precision",
+        "recall",
+        "confusion_matrix",
+        "calibration_curve",
+    } <= set(metrics["test"])
+    assert set(metrics["slices"]) == {"gender", "age", "race"}
+    assert set(metrics["baselines"]) == {"prior", "logistic_regression"}
+    assert metrics["test"]["roc_auc"] > metrics["baselines"]["prior"]["roc_auc"]
+    assert outcome["decision"]["approved"] and outcome["pushed"] and outcome["version"] == 1
+    store = ModelStore(ws.models)
+    assert store.current(NAME) == 1
+    manifest = json.loads((store.current_dir(NAME) / "vigia-model.json").read_text())
+    assert manifest["kind"] == "classifier" and manifest["decision"]["approved"]
+    assert Registry(ws.tracking_uri).champion(NAME).version == 1
+    split = json.loads(outcome["files"]["split"].read_text())
+    assert split["rule"] == "group" and split["groups_in_both"] == 0
+    eda = outcome["files"]["eda"].read_text()
+    assert "Leakage suspects" in eda and "Missingness" in eda and "<script" not in eda
+    assert not list(ws.root.glob("kfp-*")), "temporary kfp folders must be cleaned up"
+
+
+@pytest.mark.slow
+def test_patient_identifiers_stay_inside_the_ingest_step(run: dict) -> None:
+    outcome, local = run["outcome"], run["local"]
+    table = _test_rows(outcome)
+    assert "patient_nbr" not in table.columns and "encounter_id" not in table.columns
+    raw = load_readmission_raw()
+    some_ids = {str(v) for v in raw["patient_nbr"].sample(2000, random_state=0)}
+    log = local.log.read_text(encoding="utf-8", errors="replace")
+    assert not any(f" {i} " in log or f"'{i}'" in log for i in some_ids)
+    bundle = outcome["files"]["model"]
+    assert not (set(json.loads((bundle / "vigia-model.json").read_text())) & {"patient_nbr"})
+
+
+@pytest.mark.slow
+def test_registered_version_loads_as_an_mlflow_pyfunc(run: dict) -> None:
+    import mlflow.pyfunc
+
+    ws, outcome = run["ws"], run["outcome"]
+    mlflow.set_tracking_uri(ws.tracking_uri)
+    model = mlflow.pyfunc.load_model(f"models:/{NAME}@champion")
+    test = _test_rows(outcome)
+    expected = RiskModel.load(outcome["files"]["model"]).predict_proba(test.head(10))
+    got = model.predict(test.head(10))
+    np.testing.assert_allclose(got["probability"].to_numpy(), expected)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(run: dict) -> Iterator[str]:
+    ws = run["ws"]
+    port, grpc = _free_port(), _free_port()
+    log = ws.logs / "risk-server.log"
+    vigia = str(Path(sys.executable).with_name("vigia"))
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(
+            [
+                vigia,
+                "--workspace",
+                str(ws.root),
+                "serve",
+                "--model",
+                NAME,
+                "--http-port",
+                str(port),
+                "--grpc-port",
+                str(grpc),
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                if httpx.get(url + "/v2/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+            assert time.monotonic() < deadline, log.read_text()
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _instance(run: dict) -> dict:
+    test = _test_rows(run["outcome"])
+    model = RiskModel.load(run["outcome"]["files"]["model"])
+    row = test.iloc[0]
+    return {
+        f.name: (
+            None
+            if pd.isna(row[f.name])
+            else (float(row[f.name]) if f.kind == "numeric" else str(row[f.name]))
+        )
+        for f in model.features
+    }
+
+
+@pytest.mark.slow
+def test_risk_endpoint_scores_and_rejects_bad_rows_naming_the_field(run: dict, server: str) -> None:
+    instance = _instance(run)
+    ok = httpx.post(f"{server}/v1/models/{NAME}:predict", json={"instances": [instance]})
+    assert ok.status_code == 200, ok.text
+    prediction = ok.json()["predictions"][0]
+    expected = RiskModel.load(run["outcome"]["files"]["model"]).predict_proba(
+        pd.DataFrame([instance])
+    )[0]
+    assert prediction["probability"] == pytest.approx(expected)
+    assert isinstance(prediction["flag"], bool)
+
+    missing = {k: v for k, v in instance.items() if k != "num_medications"}
+    bad = httpx.post(f"{server}/v1/models/{NAME}:predict", json={"instances": [missing]})
+    assert bad.status_code == 400 and "num_medications" in bad.json()["error"]
+
+    wrong = {**instance, "time_in_hospital": "three days"}
+    bad = httpx.post(f"{server}/v1/models/{NAME}:predict", json={"instances": [wrong]})
+    assert bad.status_code == 400 and "time_in_hospital" in bad.json()["error"]
+    assert "must be a number" in bad.json()["error"]
+
+    v2 = {"inputs": [{"name": "gender", "datatype": "FP64", "shape": [1], "data": [1.0]}]}
+    bad = httpx.post(f"{server}/v2/models/{NAME}/infer", json=v2)
+    assert 400 <= bad.status_code < 500 and "gender" in bad.json()["error"]
+
+    log_dir = run["ws"].payload_logs / NAME
+    deadline = time.monotonic() + 10
+    while not list(log_dir.glob("*.jsonl")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    records = [json.loads(line) for f in log_dir.glob("*.jsonl") for line in f.open()]
+    assert records and records[0]["kind"] == "classifier"
+    assert set(records[0]["inputs"][0]) <= set(instance)
+
+
+@pytest.mark.slow
+def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    n = 1500
+    age = rng.integers(18, 90, n)
+    frame = pd.DataFrame(
+        {
+            "visit_day": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "age": age,
+            "sex": rng.choice(["F", "M"], n),
+            "smoker": rng.choice(["yes", "no", ""], n),
+            "bmi": np.round(rng.normal(27, 4, n), 1),
+        }
+    )
+    logit = -3 + 0.04 * (age - 50) + 0.8 * (frame["smoker"] == "yes")
+    frame["event"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    data = tmp_path / "cohort.csv"
+    frame.to_csv(data, index=False)
+    strict = tmp_path / "gates.toml"
+    strict.write_text("[risk]\nmin_roc_auc = 0.99\n")
+    out = tmp_path / "out"
+    result = cli(
+        [
+            "--workspace",
+            str(run["ws"].root),
+            "risk",
+            "train",
+            "--data",
+            str(data),
+            "--target",
+            "event",
+            "--time-col",
+            "visit_day",
+            "--families",
+            "logistic_regression",
+            "--n-iter",
+            "1",
+            "--folds",
+            "2",
+            "--jobs",
+            "1",
+            "--gates",
+            str(strict),
+            "--out",
+            str(out),
+        ]
+    )
+    assert result.code == 0, result.stderr
+    assert "NOT APPROVED" in result.stdout and "pushed: no" in result.stdout
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"roc_auc", "pr_auc", "brier", "f1"} <= set(metrics["test"])
+    assert set(metrics["slices"]) == {"sex", "age"}
+    assert metrics["test"]["roc_auc"] > 0.6
+    assert (out / "eda.html").exists() and (out / "model" / "vigia-model.json").exists()
+    assert ModelStore(run["ws"].models).current("cohort-risk") is None
+    assert Registry(run["ws"].tracking_uri).versions("cohort-risk")[0].approved is False
+
+
+def test_compiled_risk_pipeline_structure(tmp_path: Path) -> None:
+    path = next(p for p in compile_all(tmp_path) if p.name == "risk.yaml")
+    spec, *_ = yaml.safe_load_all(path.read_text())
+    tasks = spec["root"]["dag"]["tasks"]
+    assert set(tasks) == {
+        "risk-ingest",
+        "risk-eda",
+        "risk-split",
+        "risk-train",
+        "risk-evaluate",
+        "risk-register",
+        "condition-1",
+    }
+    assert (
+        "pipelinechannel--risk-evaluate-Output"
+        in tasks["condition-1"]["triggerPolicy"]["condition"]
+    )
+    assert set(spec["components"]["comp-condition-1"]["dag"]["tasks"]) == {"push"}
+    for executor in spec["deploymentSpec"]["executors"].values():
+        assert executor["container"]["image"] == image_ref("project", "cluster")
+    inputs = spec["root"]["inputDefinitions"]["parameters"]
+    assert {"tracking_uri", "store_root", "gate_config", "registered_name"} <= set(inputs)
