@@ -155,6 +155,9 @@ def run_pipeline_locally(
         if quiet:
             console.close()
     created = sorted(set(workspace.pipeline_root.iterdir()) - before)
+    # A step may run another pipeline (monitoring → retraining): keep this pipeline's folder.
+    name = getattr(pipeline, "name", "")
+    created = [p for p in created if p.name.startswith(f"{name}-")] or created
     if not created:
         raise VigiaError(f"pipeline produced no run folder; see {log_path}")
     root = created[-1]

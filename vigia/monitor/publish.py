@@ -136,10 +136,11 @@ def log_to_mlflow(
     paths: MonitorPaths, artifact_root: Path | None, result: CheckResult, files: dict[str, Path]
 ) -> str:
     """One run in the ``monitoring`` experiment: the decision, its reasons, the numbers."""
+    import mlflow
+
     from vigia.registry.tracking import Registry
 
-    registry = Registry(paths.tracking_uri, artifact_root)
-    mlflow = registry._mlflow
+    registry = Registry(paths.tracking_uri, artifact_root)  # also points mlflow at the URI
     status = result.status()
     with mlflow.start_run(
         experiment_id=registry.experiment_id(EXPERIMENT),

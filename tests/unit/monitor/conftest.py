@@ -56,17 +56,17 @@ def log_weeks(ws: Workspace, panel: pd.DataFrame, weeks: list[pd.Timestamp]) -> 
 
 
 @pytest.fixture
-def serve_weeks(live_workspace: Workspace, peru_panel: pd.DataFrame) -> Callable[..., int]:
+def serve_weeks(monitored_workspace: Workspace, peru_panel: pd.DataFrame) -> Callable[..., int]:
     """``serve_weeks(weeks)``: log one real request per week to the live workspace's payload log."""
 
     def serve(weeks: list[pd.Timestamp], panel: pd.DataFrame | None = None) -> int:
-        return log_weeks(live_workspace, peru_panel if panel is None else panel, weeks)
+        return log_weeks(monitored_workspace, peru_panel if panel is None else panel, weeks)
 
     return serve
 
 
 @pytest.fixture
-def live_workspace(workspace: Workspace, peru_panel: pd.DataFrame) -> Workspace:
+def monitored_workspace(workspace: Workspace, peru_panel: pd.DataFrame) -> Workspace:
     """A workspace whose live model (persistence, trained up to 2021-12-26) is registered with
     its training feature table."""
     install_live_model(workspace, peru_panel[peru_panel["week_start"] <= CUT_OFF])
@@ -74,5 +74,5 @@ def live_workspace(workspace: Workspace, peru_panel: pd.DataFrame) -> Workspace:
 
 
 @pytest.fixture
-def payload_folder(live_workspace: Workspace) -> Path:
-    return live_workspace.payload_logs / MODEL
+def payload_folder(monitored_workspace: Workspace) -> Path:
+    return monitored_workspace.payload_logs / MODEL

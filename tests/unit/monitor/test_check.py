@@ -21,13 +21,13 @@ STATUS_KEYS = {"checked_at", "drift_share", "decision", "rolling_relative_wis", 
 
 
 def test_a_check_writes_every_output(
-    live_workspace: Workspace, serve_weeks: Callable[..., int], peru_panel: pd.DataFrame
+    monitored_workspace: Workspace, serve_weeks: Callable[..., int], peru_panel: pd.DataFrame
 ) -> None:
     serve_weeks(WEEKS)
-    paths = MonitorPaths.from_workspace(live_workspace)
+    paths = MonitorPaths.from_workspace(monitored_workspace)
     config = MonitorConfig(min_scored=20)
     result, published = run_check(
-        paths, "dengue-forecast", config, peru_panel, artifact_root=live_workspace.artifacts
+        paths, "dengue-forecast", config, peru_panel, artifact_root=monitored_workspace.artifacts
     )
     assert result.as_of == WEEKS[-1]  # default: the newest logged week
     assert result.window["rows"] == 84 and result.window["regions"] == 21
@@ -55,7 +55,7 @@ def test_a_check_writes_every_output(
     workspace, project = open_project(paths.evidently, "dengue-forecast")
     assert len(workspace.list_runs(project.id)) == 3  # data drift, prediction drift, performance
 
-    registry = Registry(live_workspace.tracking_uri)
+    registry = Registry(monitored_workspace.tracking_uri)
     runs = registry.client.search_runs([registry.experiment_id("monitoring")])
     assert len(runs) == 1
     assert runs[0].data.tags["vigia.decision"] == result.decision.action
@@ -66,9 +66,9 @@ def test_a_check_writes_every_output(
 
 
 def test_an_empty_window_is_no_data_not_a_crash(
-    live_workspace: Workspace, peru_panel: pd.DataFrame
+    monitored_workspace: Workspace, peru_panel: pd.DataFrame
 ) -> None:
-    paths = MonitorPaths.from_workspace(live_workspace)
+    paths = MonitorPaths.from_workspace(monitored_workspace)
     result, published = run_check(
         paths, "dengue-forecast", MonitorConfig(), peru_panel, mlflow=False
     )
