@@ -272,7 +272,8 @@ def fan_charts(data: DashboardData) -> Any:
     regions = data.regions["region"].head(FAN_REGIONS).tolist()
     cols = 3
     rows = -(-len(regions) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=regions, vertical_spacing=0.08)
+    spacing = min(0.3, 85 / (250 * rows + 90))  # ~85 px between rows, whatever their number
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=regions, vertical_spacing=spacing)
     band = {q: forecast.level_index(q) for q in (0.05, 0.25, 0.5, 0.75, 0.95)}
     keys = forecast.keys.reset_index(drop=True)
     for n, region in enumerate(regions):
