@@ -80,5 +80,9 @@ esac
 
 # 4. tidy up and report
 podman image prune -f > /dev/null
-podman images --format '[images] {{.Repository}}:{{.Tag}} {{.Size}}' \
-  | grep -F -e "$PROJECT" -e "$PREDICTOR" -e "$BASE" || true
+for image in "$PROJECT" "$PREDICTOR" "$BASE"; do
+  if podman image exists "$image"; then
+    size="$(podman image inspect --format '{{.Size}}' "$image")"
+    echo "[images] $image $(awk -v b="$size" 'BEGIN{printf "%.0f MB", b / 1e6}')"
+  fi
+done
