@@ -21,6 +21,7 @@ from vigia.allocate.newsvendor import (
     newsvendor_allocation,
     shortage_probability,
 )
+from vigia.allocate.population import population_for
 from vigia.allocate.resources import Resource
 from vigia.errors import VigiaError
 from vigia.models.base import QuantileForecast
@@ -145,7 +146,9 @@ class AllocationPlan:
             ],
             "expected_unmet_total": float(self.table["expected_unmet"].sum()),
             **self.meta,
-            "regions": self.table.to_dict(orient="records"),
+            "regions": self.table.astype(object)
+            .where(self.table.notna(), None)
+            .to_dict(orient="records"),
         }
 
     def format_table(self) -> str:
@@ -200,12 +203,12 @@ def plan_allocation(
     """
     units = check_budget(budget)
     demand = window_demand(forecast, weeks, resource.units_per_case, origin)
-    if population is not None:
-        from vigia.allocate.population import population_for
-
+    if floor_per_100k > 0:
+        if population is None:
+            raise VigiaError("an equity floor needs region populations (--population FILE)")
         people = population_for(demand.regions, population).to_numpy()
-    elif floor_per_100k > 0:
-        raise VigiaError("an equity floor needs region populations (--population FILE)")
+    elif population is not None:  # per-100k figures where the population is known
+        people = population.reindex(demand.regions).to_numpy(dtype="float64")
     else:
         people = np.full(len(demand.regions), np.nan)
     floors = (

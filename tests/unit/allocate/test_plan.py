@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,16 @@ def test_backtest_a_perfect_forecast_leaves_only_unavoidable_unmet_demand(
     assert (frame["last_4_weeks"] >= frame["unavoidable"] - 1e-9).all()
     assert summary["rules"]["forecast:oracle"]["vs_last_4_weeks"] < 0
     assert "| forecast:oracle |" in format_backtest(summary)
+
+
+def test_regions_without_population_work_unless_a_floor_needs_them(
+    forecast: QuantileForecast,
+) -> None:
+    keys = forecast.keys.assign(region=forecast.keys["region"].replace({"PIURA": "NEVERLAND"}))
+    renamed = QuantileForecast(keys, forecast.values, forecast.horizons, forecast.levels)
+    plan = plan_allocation(renamed, get_resource("test_kits"), 3000, peru_population())
+    document = json.loads(json.dumps(plan.to_dict(), allow_nan=False, default=str))
+    row = next(r for r in document["regions"] if r["region"] == "NEVERLAND")
+    assert row["population"] is None and row["per_100k"] is None and row["allocated"] > 0
+    with pytest.raises(VigiaError, match="no population for region\\(s\\) NEVERLAND"):
+        plan_allocation(renamed, get_resource("test_kits"), 3000, peru_population(), 4, 1.0)
