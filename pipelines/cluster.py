@@ -13,6 +13,8 @@ from kfp import kubernetes
 
 RUNNER_SERVICE_ACCOUNT = "vigia-pipeline-runner"
 TRACKING_URI = "http://mlflow.vigia.svc.cluster.local:5000"
+PUSHGATEWAY_URL = "http://prometheus-pushgateway.monitoring.svc.cluster.local:9091"
+KFP_API_URL = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"  # from inside the cluster
 MODEL_STORE_CLAIM = "vigia-model-store"
 MODEL_STORE_PATH = "/mnt/store"
 PAYLOADS_CLAIM = "vigia-payloads"
@@ -24,6 +26,8 @@ CLUSTER_PARAMETERS = {
     "tracking_uri": TRACKING_URI,
     "store_root": MODEL_STORE_PATH,
     "payload_root": PAYLOADS_PATH,
+    "pushgateway_url": PUSHGATEWAY_URL,
+    "kfp_host": KFP_API_URL,
 }
 
 

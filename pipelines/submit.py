@@ -37,6 +37,7 @@ CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("month", 1, 12, {m: i for i, m in enumerate(MONTHS, start=1)}),
     ("day of week", 0, 6, {d: i for i, d in enumerate(WEEKDAYS)}),
 )
+SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"  # KFP's convention in pods
 CRON_ITEM = re.compile(r"^(\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:/([0-9]+))?$")
 
 
@@ -71,17 +72,25 @@ def validate_cron(expression: str) -> str:
 
 
 def kfp_client(host: str, token_env: str = "KFP_TOKEN") -> Any:
-    """A ``kfp.Client`` for ``host`` authenticated with the bearer token in ``$token_env``."""
+    """A ``kfp.Client`` for ``host`` authenticated with the bearer token in ``$token_env`` or,
+    inside a pipeline pod (the monitoring pipeline's retraining), KFP's service-account token
+    file (``$KF_PIPELINES_SA_TOKEN_PATH``)."""
     import kfp
 
     if not re.match(r"^https?://[^/\s]+", host):
         raise VigiaError(f"--host {host!r}: expected the KFP API URL, e.g. https://kfp.example.org")
-    token = os.environ.get(token_env)
+    token = os.environ.get(token_env) or service_account_token()
     if not token:
         raise VigiaError(f"no token: set {token_env} to a bearer token for {host}")
     with kfp_errors(host), warnings.catch_warnings():
         warnings.filterwarnings("ignore", "This client only works with", FutureWarning)
         return kfp.Client(host=host, existing_token=token)
+
+
+def service_account_token() -> str:
+    """The token KFP mounts into pods that call its API (empty when there is none)."""
+    path = Path(os.environ.get("KF_PIPELINES_SA_TOKEN_PATH", SA_TOKEN_PATH))
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 @contextmanager

@@ -17,7 +17,14 @@ from typing import ClassVar
 
 import pytest
 import yaml
-from vigia.pipelines.cluster import MODEL_STORE_CLAIM, MODEL_STORE_PATH, TRACKING_URI
+from vigia.pipelines.cluster import (
+    KFP_API_URL,
+    MODEL_STORE_CLAIM,
+    MODEL_STORE_PATH,
+    PAYLOADS_PATH,
+    PUSHGATEWAY_URL,
+    TRACKING_URI,
+)
 from vigia.pipelines.submit import (
     DEFAULT_SCHEDULES,
     compile_pipeline,
@@ -66,6 +73,15 @@ def test_cluster_defaults_fill_the_training_parameters(training_package: Path) -
     assert resolved["gate_config"] == "[forecast]\n"
     assert resolved["method"] == "seasonal_naive"
     assert "payload_root" not in resolved  # only parameters the pipeline declares
+
+
+def test_cluster_defaults_fill_the_monitoring_parameters(tmp_path: Path) -> None:
+    package = compile_pipeline("monitoring", tmp_path)
+    resolved = resolve_parameters(package, {}, {"gate_config": "[forecast]\n"})
+    assert resolved["payload_root"] == PAYLOADS_PATH
+    assert resolved["pushgateway_url"] == PUSHGATEWAY_URL
+    assert resolved["kfp_host"] == KFP_API_URL
+    assert resolved["tracking_uri"] == TRACKING_URI
 
 
 def test_unknown_and_missing_parameters_are_named(training_package: Path) -> None:
@@ -136,6 +152,17 @@ def test_token_is_sent_and_a_refusal_is_one_readable_line(cli, kfp_api: str, act
     assert any(p.startswith("/apis/v2beta1/healthz") for p in paths)
     assert any(not p.startswith("/apis/v2beta1/healthz") for p in paths)
     assert {auth for _, _, auth in RefusingKfpApi.seen} == {"Bearer s3cret-token"}
+
+
+def test_inside_a_pod_the_service_account_token_file_is_used(
+    cli, kfp_api: str, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("pod-token\n", encoding="utf-8")
+    env = {"KFP_TOKEN": "", "KF_PIPELINES_SA_TOKEN_PATH": str(token_file)}
+    result = cli(["pipeline", "submit", "training", "--host", kfp_api], env=env)
+    assert result.code == 2, result.stderr
+    assert {auth for _, _, auth in RefusingKfpApi.seen} == {"Bearer pod-token"}
 
 
 def test_cli_errors_exit_2_without_traceback(cli, kfp_api: str) -> None:
