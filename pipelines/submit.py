@@ -37,7 +37,8 @@ CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("month", 1, 12, {m: i for i, m in enumerate(MONTHS, start=1)}),
     ("day of week", 0, 6, {d: i for i, d in enumerate(WEEKDAYS)}),
 )
-SA_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"  # KFP's convention in pods
+KFP_TOKEN_PATH = "/var/run/secrets/kubeflow/pipelines/token"  # Kubeflow's projected token
+POD_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 CRON_ITEM = re.compile(r"^(\*|\?|[0-9A-Za-z]+(?:-[0-9A-Za-z]+)?)(?:/([0-9]+))?$")
 
 
@@ -73,8 +74,8 @@ def validate_cron(expression: str) -> str:
 
 def kfp_client(host: str, token_env: str = "KFP_TOKEN") -> Any:
     """A ``kfp.Client`` for ``host`` authenticated with the bearer token in ``$token_env`` or,
-    inside a pipeline pod (the monitoring pipeline's retraining), KFP's service-account token
-    file (``$KF_PIPELINES_SA_TOKEN_PATH``)."""
+    inside a pipeline pod (the monitoring pipeline's retraining), the pod's service-account
+    token (:func:`service_account_token`)."""
     import kfp
 
     if not re.match(r"^https?://[^/\s]+", host):
@@ -88,9 +89,14 @@ def kfp_client(host: str, token_env: str = "KFP_TOKEN") -> Any:
 
 
 def service_account_token() -> str:
-    """The token KFP mounts into pods that call its API (empty when there is none)."""
-    path = Path(os.environ.get("KF_PIPELINES_SA_TOKEN_PATH", SA_TOKEN_PATH))
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    """Inside a pod: the token Kubeflow projects for its API, else the pod's Kubernetes service
+    account token (standalone KFP does not check it; a proxy in front of KFP would). Empty
+    elsewhere."""
+    candidates = [os.environ.get("KF_PIPELINES_SA_TOKEN_PATH", KFP_TOKEN_PATH), POD_TOKEN_PATH]
+    for path in map(Path, candidates):
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+    return ""
 
 
 @contextmanager
