@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from vigia.pipelines.cluster import CLUSTER_PARAMETERS, RUNNER_SERVICE_ACCOUNT
 
 from vigia.errors import VigiaError
+from vigia.pipelines.cluster import CLUSTER_PARAMETERS, RUNNER_SERVICE_ACCOUNT
 
 # KFP recurring runs take 6-field cron: second minute hour day-of-month month day-of-week.
 DEFAULT_SCHEDULES = {

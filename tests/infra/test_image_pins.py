@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from vigia.pipelines.compile import compile_all
 
 from vigia.images import image_ref
+from vigia.pipelines.compile import compile_all
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,6 +17,8 @@ from typing import ClassVar
 
 import pytest
 import yaml
+
+from vigia.errors import VigiaError
 from vigia.pipelines.cluster import (
     KFP_API_URL,
     MODEL_STORE_CLAIM,
@@ -31,8 +33,6 @@ from vigia.pipelines.submit import (
     resolve_parameters,
     validate_cron,
 )
-
-from vigia.errors import VigiaError
 
 VALID_CRONS = ["0 0 6 * * 1", "0 */15 * * * *", "30 0 6 ? * MON-FRI", "0 0 0 1 1,7 ?"]
 INVALID_CRONS = [
