@@ -20,6 +20,7 @@ from vigia.components.risk_ingest import risk_ingest
 from vigia.components.risk_register import risk_register
 from vigia.components.risk_split import risk_split
 from vigia.components.risk_train import risk_train
+from vigia.pipelines.cluster import mount_model_store
 
 PIPELINE_NAME = "vigia-risk-training"
 
@@ -116,6 +117,7 @@ def create_risk_pipeline(image: str) -> Any:
             )
             pushed.set_display_name("push (champion)")
             pushed.set_caching_options(False)
+            mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
 
     return risk_pipeline
 

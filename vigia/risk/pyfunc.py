@@ -9,7 +9,7 @@ import mlflow.pyfunc
 import pandas as pd
 
 
-class ClassifierBundleModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class ClassifierBundleModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-defined]
     """Input: rows with the model's feature columns; output: ``probability`` (calibrated) and
     ``flag`` (probability at or above the bundle's threshold)."""
 

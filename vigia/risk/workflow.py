@@ -125,6 +125,9 @@ def evaluate_risk(
     decision = risk_gate(
         model.family, test_metrics, baselines["prior"], gate_config, champion_metrics
     )
+    rows: dict[str, Any] = {"train": len(train), "test": len(test)}
+    if TIME in test:
+        rows["test_period"] = [str(test[TIME].min()), str(test[TIME].max())]
     metrics = {
         "task": {
             "name": task.name,
@@ -138,14 +141,12 @@ def evaluate_risk(
             "calibration": model.calibration,
             "threshold": model.threshold,
         },
-        "rows": {"train": len(train), "test": len(test)},
+        "rows": rows,
         "test": test_metrics,
         "slices": slices,
         "baselines": baselines,
         "approved": decision.approved,
     }
-    if TIME in test:
-        metrics["rows"]["test_period"] = [str(test[TIME].min()), str(test[TIME].max())]
     return metrics, decision
 
 
