@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
+import socket
 import sys
 import warnings
 from collections.abc import Sequence
@@ -84,6 +86,18 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--access-log", action="store_true", help="log one line per HTTP request")
     parser.set_defaults(enable_latency_logging=False)
     return parser
+
+
+def check_ports_free(host: str, ports: Sequence[int]) -> None:
+    """Fail with one line now rather than after loading the models if a port is taken."""
+    for port in ports:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn and gRPC do
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                raise VigiaError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _quiet_logs(access_log: bool) -> None:
@@ -180,6 +194,7 @@ def serve(args: argparse.Namespace) -> None:
     limit_math_threads()
     model_dir = Path(args.model_dir).expanduser().resolve()
     names = model_names(model_dir, args.model_names)
+    check_ports_free(args.host, [args.http_port, *([args.grpc_port] if args.enable_grpc else [])])
     _quiet_logs(args.access_log)
     writer = PayloadWriter(args.payload_log) if args.payload_log else None
     models = []
@@ -198,6 +213,9 @@ def serve(args: argparse.Namespace) -> None:
                  args.grpc_port)  # fmt: skip
         server.start(models)
     finally:
+        # Finish cleanly even if Ctrl-C is pressed again (or a signal is re-delivered).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for model in models:
             model.stop()
         if writer is not None:

@@ -96,7 +96,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFrame) -
     yield Stack(Setup(ws, small_panel, bundles / "swap2", decision2), main, bundle, sink)
     for served in started:  # Ctrl-C to all, then wait for each
         served.process.send_signal(signal.SIGINT)
-    codes = [stop(served.process) for served in started]
+    codes = [stop(served.process, signal_it=False) for served in started]
     assert codes == [0, 0, 0], f"exit codes {codes}; see the logs in {ws.logs}"
 
 

@@ -91,10 +91,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise AssertionError(f"server not ready after {READY_TIMEOUT}s:\n{log.read_text()}")
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
-    """SIGINT (Ctrl-C), as a user would; the exit code."""
+def stop(process: subprocess.Popen[bytes], timeout: float = 30.0, signal_it: bool = True) -> int:
+    """SIGINT (Ctrl-C), as a user would (unless already sent); the exit code."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        if signal_it:
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
