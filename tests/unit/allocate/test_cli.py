@@ -72,7 +72,8 @@ def test_allocate_backtest_on_a_panel_csv(
     )  # fmt: skip
     assert result.code == 0, result.stderr
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["origins"] == 13
+    per_origin = pd.read_csv(out / "per_origin.csv")
+    assert summary["origins"] == len(per_origin) >= 5  # a quarter of origins, all scored
     assert set(summary["rules"]) == {
         "forecast:persistence",
         "forecast:seasonal_naive",
@@ -80,7 +81,6 @@ def test_allocate_backtest_on_a_panel_csv(
         "population",
     }
     assert "| last_4_weeks |" in result.stdout
-    per_origin = pd.read_csv(out / "per_origin.csv")
     assert (per_origin["last_4_weeks"] >= per_origin["unavoidable"] - 1e-6).all()
 
 
