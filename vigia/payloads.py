@@ -42,7 +42,7 @@ PROTOCOLS = ("v1", "v2", "grpc")
 REQUIRED_KEYS = ("ts", "request_id", "model", "version", "kind", "protocol", "inputs", "outputs")
 FILE_GLOB = "payloads-*.jsonl"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-DEFAULT_QUEUE_SIZE = 10_000
+DEFAULT_QUEUE_SIZE = 1_000  # records; bounds memory when the writer falls behind
 
 # Field names that identify a person or an encounter; such keys never reach the log.
 # (Coded categories such as ``admission_type_id`` are features, not identifiers, and are kept.)
