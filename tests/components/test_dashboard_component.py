@@ -1,6 +1,6 @@
 """The dashboard component called through ``component.python_func`` on a real live model store."""
 
-from __future__ import annotations
+# (no `from __future__ import annotations`: KFP reads the pipeline's annotations at runtime)
 
 from pathlib import Path
 
@@ -72,3 +72,30 @@ def test_dashboard_component_outside_a_workspace_writes_the_artifact_only(
     assert copy == ""
     assert "no allocation yet" in Path(page.path).read_text(encoding="utf-8")
     assert not (tmp_path / "bucket" / "reports").exists()
+
+
+def test_dashboard_component_compiles_with_an_html_output(tmp_path: Path) -> None:
+    import yaml
+    from kfp import compiler, dsl
+
+    image = image_ref("project", "cluster")
+    dashboard_op = make_component(dashboard, image)
+
+    @dsl.pipeline(name="dashboard-only")
+    def only_dashboard(store_root: str) -> None:
+        dashboard_op(
+            store_root=store_root,
+            registered_name="dengue-forecast",
+            resource="test_kits",
+            budget=0.0,
+            floor_per_100k=0.0,
+            weeks=4,
+        )
+
+    path = tmp_path / "dashboard.yaml"
+    compiler.Compiler().compile(only_dashboard, str(path))
+    spec = yaml.safe_load(path.read_text())
+    outputs = spec["components"]["comp-dashboard"]["outputDefinitions"]["artifacts"]
+    assert outputs["page"]["artifactType"]["schemaTitle"] == "system.HTML"
+    (executor,) = spec["deploymentSpec"]["executors"].values()
+    assert executor["container"]["image"] == image
