@@ -17,10 +17,11 @@ import pandas as pd
 from vigia.data.ingest import PERU, ingest_panel, read_panel, write_ingest_outputs
 from vigia.errors import GateRefusedError
 from vigia.evaluate.backtest import BacktestResult, default_origins, rolling_origin_backtest
+from vigia.evaluate.forecast_scores import method_table
 from vigia.evaluate.gates import Decision, forecast_gate
 from vigia.features.catalog import catalog_markdown, catalog_records
 from vigia.features.forecast import build_features, feature_catalog
-from vigia.models.base import Forecaster
+from vigia.models.base import HORIZONS, Forecaster
 from vigia.models.bundle import read_manifest, write_forecast_bundle
 from vigia.models.catalog import BASELINES, make_forecaster
 
@@ -68,10 +69,7 @@ def backtest_methods(
 ) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` plus the baselines, scored against persistence."""
     names = list(dict.fromkeys([*BASELINES, *methods]))
-    max_h = 4
-    weeks = max(round(52 * years), 1)
-    all_origins = default_origins(panel, years=100, max_horizon=max_h)
-    origins = all_origins[-weeks:]
+    origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
     factories = {name: (lambda n=name: make_forecaster(n, seed)) for name in names}
     return rolling_origin_backtest(
         panel, factories, origins=origins, refit_every=refit_every, progress=progress
@@ -79,14 +77,9 @@ def backtest_methods(
 
 
 def format_scores_table(scores: dict[str, Any]) -> str:
-    """The method table as aligned text (also valid Markdown)."""
-    cols = ["relative_wis", "wis", "mae", "coverage_50", "coverage_90"]
-    header = "| method | " + " | ".join(cols) + " |"
-    lines = [header, "|---|" + "---:|" * len(cols)]
-    ranked = sorted(scores["methods"].items(), key=lambda kv: kv[1]["relative_wis"])
-    for name, s in ranked:
-        lines.append(f"| {name} | " + " | ".join(f"{s[c]:.3f}" for c in cols) + " |")
-    return "\n".join(lines)
+    """The method table as aligned text (also valid Markdown): overall scores, WIS parts and
+    relative WIS per horizon, best method first."""
+    return method_table(scores)
 
 
 def evaluate_candidate(
@@ -105,7 +98,13 @@ def evaluate_candidate(
     )
     scores = result.scores_json()
     scores["candidate"] = method
-    decision = forecast_gate(method, scores["methods"][method], gate_config, champion_metrics)
+    decision = forecast_gate(
+        method,
+        scores["methods"][method],
+        gate_config,
+        champion_metrics,
+        regions=scores["by_region"][method],
+    )
     return scores, decision
 
 
@@ -114,8 +113,10 @@ def candidate_metrics(scores: dict[str, Any]) -> dict[str, float]:
     method = scores["candidate"]
     flat = {k: float(v) for k, v in scores["methods"][method].items()}
     for h, values in scores["by_horizon"][method].items():
-        for k in ("relative_wis", "wis", "coverage_90"):
+        for k in ("relative_wis", "wis", "coverage_50", "coverage_90"):
             flat[f"h{h}_{k}"] = float(values[k])
+    if method in scores.get("seconds", {}):
+        flat["backtest_seconds"] = float(scores["seconds"][method])
     for name, values in scores["methods"].items():
         if name != method:
             flat[f"{name}_wis"] = float(values["wis"])

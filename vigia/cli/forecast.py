@@ -1,4 +1,11 @@
-"""``vigia forecast``: backtest forecasters on any weekly panel."""
+"""``vigia forecast``: backtest forecasters on any weekly panel; forecast with report and alerts.
+
+- ``vigia forecast backtest --panel FILE.csv --out DIR``: rolling-origin backtest of the chosen
+  methods against the baselines → ``scores.json``, ``scores.md``, hubverse ``forecasts.parquet``
+  and ``report.html`` (fan charts of the best method's rolling forecasts).
+- ``vigia forecast report --out DIR`` (``--bundle DIR`` or ``--panel``/``--method``): forecast the
+  next weeks → hubverse ``forecast.csv``/``forecast.parquet``, ``alerts.csv``, ``report.html``.
+"""
 
 from __future__ import annotations
 
@@ -9,45 +16,92 @@ from typing import Any
 
 from vigia.cli.common import Step, say
 
+ALL = "all"
+
 
 def register(commands: Any) -> None:
-    parser = commands.add_parser("forecast", help="forecasting tools (backtest)")
+    parser = commands.add_parser("forecast", help="forecasting tools (backtest, report)")
     sub = parser.add_subparsers(dest="forecast_command", metavar="ACTION", required=True)
     bt = sub.add_parser(
         "backtest",
         help="rolling-origin backtest of forecasters vs baselines; writes DIR/scores.json",
     )
-    bt.add_argument("--panel", default=None, help="weekly panel CSV (default: the Peru panel)")
-    bt.add_argument("--region-col", default="region")
-    bt.add_argument("--date-col", default="week_start")
-    bt.add_argument("--target-col", default="cases")
+    _panel_arguments(bt)
     bt.add_argument("--out", type=Path, required=True, help="output folder")
     bt.add_argument(
         "--methods",
-        default="xgboost",
-        help="comma-separated methods besides the baselines (default: xgboost)",
+        default="hybrid",
+        help="comma-separated methods besides the baselines, or 'all' (default: hybrid)",
     )
     bt.add_argument("--years", type=float, default=2.0, help="years of origins (default 2)")
     bt.add_argument("--refit-every", type=int, default=13, help="weeks between refits")
     bt.add_argument("--seed", type=int, default=0)
+    bt.add_argument(
+        "--report-method",
+        default=None,
+        help="method whose rolling forecasts report.html shows (default: the best one)",
+    )
     bt.set_defaults(handler=_backtest)
 
+    rp = sub.add_parser(
+        "report",
+        help="forecast the next weeks: hubverse CSV/Parquet, outbreak alerts, HTML fan charts",
+    )
+    rp.add_argument("--bundle", type=Path, default=None, help="a model bundle folder to use")
+    _panel_arguments(rp)
+    rp.add_argument("--method", default="hybrid", help="method to fit when no --bundle is given")
+    rp.add_argument("--seed", type=int, default=0)
+    rp.add_argument("--out", type=Path, required=True, help="output folder")
+    rp.set_defaults(handler=_report)
 
-def _backtest(args: argparse.Namespace) -> int:
-    from vigia.data.ingest import PERU, ingest_panel
 
-    source = args.panel or PERU
+def _panel_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--panel", default=None, help="weekly panel CSV (default: the Peru panel)")
+    parser.add_argument("--region-col", default="region")
+    parser.add_argument("--date-col", default="week_start")
+    parser.add_argument("--target-col", default="cases")
+
+
+def _load_panel(args: argparse.Namespace) -> Any:
+    from vigia.training import PERU, ingest_panel
+
     with Step("loading panel"):
         panel, card = ingest_panel(
-            source, region_col=args.region_col, date_col=args.date_col, target_col=args.target_col
+            args.panel or PERU,
+            region_col=args.region_col,
+            date_col=args.date_col,
+            target_col=args.target_col,
         )
-    from vigia.training import backtest_methods, format_scores_table
-
     say(
         f"  {card['n_regions']} regions, {card['n_weeks']} weeks "
         f"({card['week_range'][0]} … {card['week_range'][1]})"
     )
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    return panel
+
+
+def _methods(text: str) -> list[str]:
+    from vigia.errors import VigiaError
+    from vigia.models.catalog import BASELINES, BENCHMARKED, FORECASTERS
+
+    if text.strip() == ALL:
+        return [m for m in BENCHMARKED if m not in BASELINES]
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in FORECASTERS]
+    if unknown or not methods:
+        raise VigiaError(
+            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(sorted(FORECASTERS))} or 'all'"
+        )
+    return methods
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from vigia.evaluate.forecast_scores import region_table
+    from vigia.reports.forecast_outputs import write_backtest_outputs
+    from vigia.training import backtest_methods, format_scores_table
+
+    methods = _methods(args.methods)
+    panel = _load_panel(args)
     with Step(f"backtesting {', '.join(methods)} vs baselines"):
         result = backtest_methods(
             panel,
@@ -60,10 +114,46 @@ def _backtest(args: argparse.Namespace) -> int:
     scores = result.scores_json()
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scores.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+    with Step("writing forecasts (hubverse), tables and report"):
+        written = write_backtest_outputs(result, panel, args.out, args.report_method)
     say("")
     say(format_scores_table(scores))
+    say("\nRelative WIS per region (persistence = 1):\n")
+    say(region_table(scores))
+    timing = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in result.seconds.items())
     say(
-        f"\n{scores['origins']} origins × {scores['regions']} regions × horizons "
-        f"{scores['horizons']}; wrote {args.out / 'scores.json'}"
+        f"\n{scores['origins']} origins ({scores['first_origin']} … {scores['last_origin']}) × "
+        f"{scores['regions']} regions × horizons {scores['horizons']}, "
+        f"{len(scores['quantile_levels'])} quantiles, refit every {args.refit_every} weeks"
     )
+    say(f"fit + predict time: {timing}")
+    say(f"wrote {args.out / 'scores.json'}, " + ", ".join(str(p.name) for p in written))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from vigia.reports.forecast_outputs import write_forecast_outputs
+
+    if args.bundle is not None:
+        from vigia.models.bundle import load_forecast_bundle
+
+        with Step(f"loading model bundle {args.bundle}"):
+            model, history, manifest = load_forecast_bundle(args.bundle)
+        label = f"{manifest.get('name', 'model')} v{manifest.get('version', '?')} ({model.name})"
+    else:
+        from vigia.models.catalog import make_forecaster
+
+        history = _load_panel(args)
+        with Step(f"fitting {args.method}"):
+            model = make_forecaster(_methods(args.method)[0], args.seed).fit(history)
+        label = model.name
+    with Step("forecasting"):
+        written, alerts = write_forecast_outputs(model, history, args.out, label)
+    worst = alerts.groupby("region")["p_above_upper"].max().sort_values(ascending=False)
+    levels = alerts.groupby("level").size().to_dict()
+    say(f"  alert levels over all regions and weeks: {levels}")
+    if len(worst) and worst.notna().any():
+        top = ", ".join(f"{r} {p:.0%}" for r, p in worst.head(5).items() if p == p)
+        say(f"  highest P(above the endemic channel): {top}")
+    say("wrote " + ", ".join(str(p) for p in written))
     return 0

@@ -7,7 +7,8 @@ weeks, a quarter) on all data up to the first origin of the block.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,19 +23,23 @@ Progress = Callable[[str], None]
 
 
 def default_origins(
-    panel: pd.DataFrame, years: int = 2, max_horizon: int = 4
+    panel: pd.DataFrame, years: float = 2, max_horizon: int = 4, min_train_weeks: int = 26
 ) -> list[pd.Timestamp]:
-    """Origins over the last ``years`` of data whose ``max_horizon`` target is observed.
+    """Origins over the last ``years`` of data whose ``max_horizon`` target is observed and
+    which leave at least ``min_train_weeks`` weeks to fit on.
 
     For the Peru panel (2019-W01 … 2022-W52) and 2 years: 2021-W01 … 2022-W48.
     """
     weeks = pd.DatetimeIndex(sorted(panel["week_start"].unique()))
     last_origin = weeks[-1] - pd.Timedelta(weeks=max_horizon)
     first_origin = weeks[-1] - pd.Timedelta(weeks=52 * years) + pd.Timedelta(weeks=1)
+    if len(weeks) > min_train_weeks:
+        first_origin = max(first_origin, weeks[min_train_weeks - 1])
     chosen = weeks[(weeks >= first_origin) & (weeks <= last_origin)]
-    if len(chosen) == 0:
+    if len(weeks) < min_train_weeks + max_horizon or len(chosen) == 0:
         raise VigiaError(
-            f"panel too short for a backtest: {len(weeks)} weeks, need more than {max_horizon}"
+            f"panel too short for a backtest: {len(weeks)} weeks, need at least "
+            f"{min_train_weeks + max_horizon} ({min_train_weeks} to fit on + {max_horizon} ahead)"
         )
     return list(chosen)
 
@@ -47,6 +52,8 @@ class BacktestResult:
     tables: dict[str, pd.DataFrame]
     origins: list[pd.Timestamp]
     summary: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    refit_every: int = 13
 
     def scores_json(self) -> dict[str, Any]:
         """The ``scores.json`` document."""
@@ -61,12 +68,24 @@ class BacktestResult:
             "last_origin": f"{self.origins[-1]:%Y-%m-%d}",
             "horizons": list(any_forecast.horizons),
             "quantile_levels": list(any_forecast.levels),
+            "refit_every": self.refit_every,
+            "seconds": {name: round(value, 2) for name, value in self.seconds.items()},
         }
+
+
+def forecast_block(
+    panel: pd.DataFrame, factory: ForecasterFactory, block: list[pd.Timestamp]
+) -> QuantileForecast:
+    """Fit a fresh model on the weeks up to ``block[0]`` and forecast from every origin of the
+    block, each from the weeks up to that origin only."""
+    model = factory().fit(panel[panel["week_start"] <= block[0]])
+    # The model is not even handed weeks after the block's last origin.
+    return model.predict_origins(panel[panel["week_start"] <= block[-1]], block)
 
 
 def rolling_origin_backtest(
     panel: pd.DataFrame,
-    factories: dict[str, ForecasterFactory],
+    factories: Mapping[str, ForecasterFactory],
     origins: Iterable[pd.Timestamp] | None = None,
     refit_every: int = 13,
     baseline: str = "persistence",
@@ -87,12 +106,12 @@ def rolling_origin_backtest(
     chosen = sorted(pd.Timestamp(o) for o in (origins or default_origins(panel)))
     blocks = [chosen[i : i + refit_every] for i in range(0, len(chosen), refit_every)]
     collected: dict[str, list[QuantileForecast]] = {name: [] for name in factories}
+    seconds = dict.fromkeys(factories, 0.0)
     for number, block in enumerate(blocks, start=1):
-        train = panel[panel["week_start"] <= block[0]]
         for name, factory in factories.items():
-            model = factory().fit(train)
-            for origin in block:
-                collected[name].append(model.predict(panel[panel["week_start"] <= origin]))
+            started = time.perf_counter()
+            collected[name].append(forecast_block(panel, factory, block))
+            seconds[name] += time.perf_counter() - started
         if progress:
             progress(
                 f"backtest block {number}/{len(blocks)} (origins {block[0]:%Y-%m-%d} … "
@@ -100,6 +119,12 @@ def rolling_origin_backtest(
             )
     forecasts = {name: QuantileForecast.concat(parts) for name, parts in collected.items()}
     tables = {name: score_table(f, panel) for name, f in forecasts.items()}
-    result = BacktestResult(forecasts=forecasts, tables=tables, origins=chosen)
+    result = BacktestResult(
+        forecasts=forecasts,
+        tables=tables,
+        origins=chosen,
+        seconds=seconds,
+        refit_every=refit_every,
+    )
     result.summary = compare_methods(tables, baseline=baseline)
     return result

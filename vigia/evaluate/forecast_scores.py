@@ -113,7 +113,8 @@ def summarize(table: pd.DataFrame, baseline: pd.DataFrame | None = None) -> dict
     scored on the same (region, origin, horizon) rows."""
     out = {name: float(table[col].mean()) for name, col in SUMMARY.items()}
     if baseline is not None:
-        out["relative_wis"] = _ratio(out["wis"], float(baseline["wis"].mean()))
+        out["baseline_wis"] = float(baseline["wis"].mean())
+        out["relative_wis"] = _ratio(out["wis"], out["baseline_wis"])
         out["relative_mae"] = _ratio(out["mae"], float(baseline["abs_error"].mean()))
     return out
 
@@ -146,3 +147,55 @@ def compare_methods(
             str(r): summarize(g, base[base["region"] == r]) for r, g in table.groupby("region")
         }
     return result
+
+
+TABLE_COLUMNS = (
+    ("relative_wis", "rel. WIS"),
+    ("wis", "WIS"),
+    ("dispersion", "dispersion"),
+    ("overprediction", "over"),
+    ("underprediction", "under"),
+    ("mae", "MAE"),
+    ("coverage_50", "cov. 50"),
+    ("coverage_90", "cov. 90"),
+)
+
+
+def method_table(scores: dict[str, Any]) -> str:
+    """Markdown table of every method in a ``scores.json`` document, best relative WIS first:
+    overall scores and WIS parts, then relative WIS per horizon."""
+    horizons = [str(h) for h in scores.get("horizons", [])]
+    by_horizon = scores.get("by_horizon", {})
+    header = ["method", *(label for _, label in TABLE_COLUMNS), *(f"rel. h{h}" for h in horizons)]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    ranked = sorted(scores["methods"].items(), key=lambda kv: kv[1]["relative_wis"])
+    for name, summary in ranked:
+        cells = [f"{summary[key]:.3f}" for key, _ in TABLE_COLUMNS]
+        per_h = by_horizon.get(name, {})
+        cells += [
+            f"{per_h[h]['relative_wis']:.3f}" if h in per_h else ""
+            for h in (_horizon_key(per_h, h) for h in horizons)
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def region_table(scores: dict[str, Any]) -> str:
+    """Markdown table of relative WIS per region (rows) and method (columns), with each
+    region's persistence WIS, largest first."""
+    methods = sorted(scores["methods"], key=lambda m: scores["methods"][m]["relative_wis"])
+    by_region = scores["by_region"]
+    any_method = by_region[methods[0]]
+    regions = sorted(any_method, key=lambda r: -any_method[r].get("baseline_wis", 0.0))
+    header = ["region", "persistence WIS", *methods]
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    for region in regions:
+        cells = [f"{any_method[region].get('baseline_wis', float('nan')):.2f}"]
+        cells += [f"{by_region[m][region]['relative_wis']:.3f}" for m in methods]
+        lines.append(f"| {region} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _horizon_key(per_h: dict[Any, Any], h: str) -> Any:
+    """Horizon keys are ints in memory and strings after a JSON round trip."""
+    return int(h) if int(h) in per_h else h

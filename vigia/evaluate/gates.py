@@ -33,6 +33,8 @@ class Decision:
     model: str
     approved: bool
     checks: list[Check] = field(default_factory=list)
+    # What each configured check means (check key → explanation), shown in the artifact.
+    explanations: dict[str, str] = field(default_factory=dict)
 
     @property
     def reasons(self) -> list[str]:
@@ -44,6 +46,7 @@ class Decision:
             "approved": self.approved,
             "checks": [asdict(c) for c in self.checks],
             "reasons": self.reasons,
+            "explanations": dict(self.explanations),
         }
 
     @classmethod
@@ -52,6 +55,7 @@ class Decision:
             model=data["model"],
             approved=bool(data["approved"]),
             checks=[Check(**c) for c in data["checks"]],
+            explanations=dict(data.get("explanations", {})),
         )
 
     def to_markdown(self) -> str:
@@ -71,6 +75,9 @@ class Decision:
                 f"| {c.name} | {'pass' if c.passed else 'FAIL'} | {value} | "
                 f"{threshold} | {c.message} |"
             )
+        if self.explanations:
+            lines += ["", "What the checks mean (configured in `gates.toml`):", ""]
+            lines += [f"- `{key}`: {text}" for key, text in self.explanations.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -93,53 +100,52 @@ def load_gate_config(path: str | Path | None = None, section: str = "forecast") 
     return values
 
 
+FORECAST_CHECKS = {
+    "max_relative_wis": "mean WIS of the candidate / mean WIS of persistence over the same "
+    "backtest rows must be below this",
+    "coverage_90_band": "share of observations inside the central 90 % interval must lie in "
+    "[low, high]: too low = overconfident, too high = needlessly wide",
+    "champion_tolerance": "relative WIS may exceed the current champion's by at most this",
+    "max_region_relative_wis": "in every region whose persistence WIS is at least "
+    "region_min_baseline_wis, the candidate's WIS / persistence's WIS must be at most this",
+}
+
+
 def forecast_gate(
     model: str,
     scores: dict[str, float],
     config: dict[str, Any],
     champion_scores: dict[str, float] | None,
+    regions: dict[str, dict[str, float]] | None = None,
 ) -> Decision:
     """Decide whether a forecaster may be promoted and pushed.
 
+    Every key present in ``config`` is a check (see ``configs/gates.toml`` and
+    ``FORECAST_CHECKS``); all must pass. A configured check whose numbers are missing fails.
+
     Args:
         model: Name of the candidate method (its key in the backtest).
-        scores: The candidate's backtest summary (``relative_wis`` etc.).
+        scores: The candidate's backtest summary (``relative_wis``, ``coverage_90`` …).
         config: Thresholds (see ``configs/gates.toml``); empty → not approved.
         champion_scores: The current champion's recorded summary, or None if there is none.
+        regions: Per-region summaries of the candidate (``wis``, ``relative_wis``) and the
+            baseline's WIS as ``baseline_wis``; needed by ``max_region_relative_wis``.
     """
     checks: list[Check] = []
     if "max_relative_wis" in config:
-        limit = float(config["max_relative_wis"])
-        value = float(scores["relative_wis"])
+        checks.append(_relative_wis_check(scores, float(config["max_relative_wis"])))
+    if "coverage_90_band" in config:
+        checks.append(_coverage_check(scores, config["coverage_90_band"]))
+    if "champion_tolerance" in config:
+        checks.append(_champion_check(scores, champion_scores, float(config["champion_tolerance"])))
+    if "max_region_relative_wis" in config:
         checks.append(
-            Check(
-                "relative_wis",
-                value < limit,
-                value,
-                limit,
-                f"WIS relative to persistence {value:.3f} "
-                f"{'<' if value < limit else '>='} {limit:.3f}",
+            _region_check(
+                regions,
+                float(config["max_region_relative_wis"]),
+                float(config.get("region_min_baseline_wis", 0.0)),
             )
         )
-    if "champion_tolerance" in config:
-        tolerance = float(config["champion_tolerance"])
-        value = float(scores["relative_wis"])
-        if champion_scores is None or "relative_wis" not in champion_scores:
-            checks.append(
-                Check("champion", True, value, None, "no champion yet: nothing to compare against")
-            )
-        else:
-            best = float(champion_scores["relative_wis"])
-            ok = value <= best + tolerance
-            checks.append(
-                Check(
-                    "champion",
-                    ok,
-                    value,
-                    best + tolerance,
-                    f"relative WIS {value:.3f} vs champion {best:.3f} (tolerance {tolerance:.3f})",
-                )
-            )
     if not checks:
         checks.append(
             Check(
@@ -150,4 +156,105 @@ def forecast_gate(
                 "no gate thresholds configured: nothing is approved",
             )
         )
-    return Decision(model=model, approved=all(c.passed for c in checks), checks=checks)
+    explanations = {
+        f"{key} = {config[key]}": text for key, text in FORECAST_CHECKS.items() if key in config
+    }
+    return Decision(
+        model=model,
+        approved=all(c.passed for c in checks),
+        checks=checks,
+        explanations=explanations,
+    )
+
+
+def _missing(name: str, what: str) -> Check:
+    return Check(name, False, None, None, f"{what} missing from the scores: cannot approve")
+
+
+def _relative_wis_check(scores: dict[str, float], limit: float) -> Check:
+    if "relative_wis" not in scores:
+        return _missing("relative_wis", "relative WIS")
+    value = float(scores["relative_wis"])
+    ok = value < limit
+    return Check(
+        "relative_wis",
+        ok,
+        value,
+        limit,
+        f"WIS relative to persistence {value:.3f} {'<' if ok else '>='} {limit:.3f}",
+    )
+
+
+def _coverage_check(scores: dict[str, float], band: Any) -> Check:
+    try:
+        low, high = (float(x) for x in band)
+    except (TypeError, ValueError):
+        raise VigiaError(
+            f"gate config: coverage_90_band must be [low, high], got {band!r}"
+        ) from None
+    if "coverage_90" not in scores:
+        return _missing("coverage_90", "90 % interval coverage")
+    value = float(scores["coverage_90"])
+    ok = low <= value <= high
+    where = "inside" if ok else ("below" if value < low else "above")
+    return Check(
+        "coverage_90",
+        ok,
+        value,
+        low if value < low else high,
+        f"90 % interval coverage {value:.3f} {where} [{low:.2f}, {high:.2f}]",
+    )
+
+
+def _champion_check(
+    scores: dict[str, float], champion: dict[str, float] | None, tolerance: float
+) -> Check:
+    if "relative_wis" not in scores:
+        return _missing("champion", "relative WIS")
+    value = float(scores["relative_wis"])
+    if champion is None or "relative_wis" not in champion:
+        return Check("champion", True, value, None, "no champion yet: nothing to compare against")
+    best = float(champion["relative_wis"])
+    ok = value <= best + tolerance
+    return Check(
+        "champion",
+        ok,
+        value,
+        best + tolerance,
+        f"relative WIS {value:.3f} vs champion {best:.3f} (tolerance {tolerance:.3f})",
+    )
+
+
+def _region_check(
+    regions: dict[str, dict[str, float]] | None, limit: float, min_baseline_wis: float
+) -> Check:
+    if not regions:
+        return _missing("regions", "per-region scores")
+    judged = {
+        name: float(s["relative_wis"])
+        for name, s in regions.items()
+        if float(s.get("baseline_wis", 0.0)) >= min_baseline_wis
+    }
+    if not judged:
+        return Check(
+            "regions",
+            True,
+            None,
+            limit,
+            f"no region has a persistence WIS of at least {min_baseline_wis:g}: nothing to check",
+        )
+    worst = max(judged, key=lambda r: judged[r])
+    failing = sorted(
+        ((r, v) for r, v in judged.items() if v > limit), key=lambda rv: rv[1], reverse=True
+    )
+    skipped = len(regions) - len(judged)
+    note = f" ({skipped} near-empty region(s) not judged)" if skipped else ""
+    if failing:
+        named = ", ".join(f"{r} {v:.2f}" for r, v in failing)
+        message = f"per-region WIS relative to persistence above {limit:.2f}: {named}{note}"
+    else:
+        message = (
+            f"every region at most {limit:.2f} × persistence's WIS; worst {worst} "
+            f"{judged[worst]:.2f}{note}"
+        )
+    return Check("regions", not failing, judged[worst], limit, message)

@@ -103,3 +103,65 @@ def future_targets(panel: pd.DataFrame, horizons: tuple[int, ...]) -> pd.DataFra
     ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
     grouped = ordered["cases"].astype("float64").groupby(ordered["region"], sort=False)
     return pd.DataFrame({f"y_{h}": grouped.shift(-h) for h in horizons})
+
+
+# --- sequence windows (the LSTM's input) -------------------------------------------------------
+SEQUENCE_CHANNELS = ("log_rel", "level", "woy_sin", "woy_cos")
+
+
+def sequence_windows(panel: pd.DataFrame, window: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """The last ``window`` weeks before every (region, week), as sequences for a recurrent model.
+
+    Channels per week (see ``SEQUENCE_CHANNELS``): log1p(cases) minus the origin's level, the
+    level itself (divided by 5, constant along the window), and the week of year as sine/cosine.
+    Regions with fewer than ``window`` weeks before an origin are left-padded with their first
+    week. Like :func:`build_features`, a window at an origin uses only weeks up to that origin.
+
+    Args:
+        panel: Validated panel (region, week_start, cases).
+        window: Weeks per sequence.
+
+    Returns:
+        ``(frame, windows)``: ``frame`` has ``region``, ``origin`` and ``level`` in
+        :func:`build_features` row order; ``windows`` is float32 ``(rows, window, channels)``.
+    """
+    ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
+    log_cases = np.log1p(ordered["cases"].to_numpy(dtype="float64"))
+    week = ordered["week_start"].dt.isocalendar().week.to_numpy(dtype="float64")
+    angle = 2 * np.pi * week / 52.18
+    raw = np.stack([log_cases, np.sin(angle), np.cos(angle)], axis=1)
+    parts = []
+    for rows in ordered.groupby("region", sort=False).indices.values():
+        series = raw[rows]
+        padded = np.concatenate([np.repeat(series[:1], window - 1, axis=0), series])
+        # (n, channels, window) → (n, window, channels)
+        parts.append(np.lib.stride_tricks.sliding_window_view(padded, window, axis=0))
+    stacked = np.concatenate(parts).transpose(0, 2, 1) if parts else np.empty((0, window, 3))
+    cases = ordered["cases"].astype("float64")
+    level = np.log1p(
+        cases.groupby(ordered["region"], sort=False)
+        .transform(lambda s: s.rolling(LEVEL_WINDOW, min_periods=1).mean())
+        .to_numpy()
+    )
+    windows = np.empty((len(ordered), window, len(SEQUENCE_CHANNELS)), dtype="float32")
+    windows[:, :, 0] = stacked[:, :, 0] - level[:, None]
+    windows[:, :, 1] = (level / 5.0)[:, None]
+    windows[:, :, 2:] = stacked[:, :, 1:]
+    frame = pd.DataFrame(
+        {
+            "region": ordered["region"].astype(str),
+            "origin": ordered["week_start"],
+            "level": level,
+        }
+    )
+    return frame, windows
+
+
+def level_weights(level: np.ndarray, power: float) -> np.ndarray:
+    """Training weights ``(1 + recent mean cases) ** power`` from log1p levels.
+
+    WIS is scored on raw counts, where large regions and outbreaks dominate; a loss on the log
+    scale treats all regions alike. ``power`` between 0 (all alike) and 1 (weight ∝ size)
+    trades the two off.
+    """
+    return np.exp(power * np.asarray(level, dtype="float64"))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from vigia.errors import VigiaError
+from vigia.evaluate.endemic import EndemicChannel, endemic_channel
 
 # The 23 quantile levels of the CDC FluSight / COVID-19 Forecast Hub standard.
 FLUSIGHT_LEVELS: tuple[float, ...] = (
@@ -48,6 +49,7 @@ FLUSIGHT_LEVELS: tuple[float, ...] = (
 )
 HORIZONS: tuple[int, ...] = (1, 2, 3, 4)
 MODEL_FILE = "forecaster.json"
+ENDEMIC_FILE = "endemic.json"
 
 
 @dataclass
@@ -127,6 +129,17 @@ def last_origins(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"region": last.index.astype(str), "origin": last.to_numpy()})
 
 
+def origin_rows(frame: pd.DataFrame, origins: Sequence[pd.Timestamp]) -> np.ndarray:
+    """Positions of the rows of ``frame`` (with ``region`` and ``origin`` columns) whose origin is
+    one of ``origins``, ordered by origin then region (the order of one ``predict`` per origin)."""
+    wanted = frame["origin"].isin(pd.DatetimeIndex(origins)).to_numpy()
+    positions = np.flatnonzero(wanted)
+    order = np.lexsort(
+        (frame["region"].to_numpy()[positions], frame["origin"].to_numpy()[positions])
+    )
+    return positions[order]
+
+
 class Forecaster(ABC):
     """Interface of every forecaster (baselines, XGBoost, LSTM, hybrid).
 
@@ -142,6 +155,9 @@ class Forecaster(ABC):
     ) -> None:
         self.horizons = tuple(int(h) for h in horizons)
         self.levels = tuple(float(q) for q in sorted(levels))
+        # The endemic channel of the training panel: saved with the model so that outbreak
+        # alerts (vigia.evaluate.endemic.forecast_alerts) need no raw data when serving.
+        self.endemic: EndemicChannel | None = None
 
     @abstractmethod
     def fit(self, panel: pd.DataFrame) -> Self:
@@ -150,6 +166,23 @@ class Forecaster(ABC):
     @abstractmethod
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         """Forecast every region of ``history`` from its last observed week."""
+
+    def predict_origins(
+        self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
+    ) -> QuantileForecast:
+        """Forecasts from each of ``origins``, each using ``panel`` only up to that origin.
+
+        Rows are ordered by origin, then region. The default calls :meth:`predict` once per
+        origin on the truncated panel; models whose features are causal by construction
+        override it to compute them once.
+        """
+        return QuantileForecast.concat(
+            [self.predict(panel[panel["week_start"] <= origin]) for origin in origins]
+        )
+
+    def remember_endemic(self, panel: pd.DataFrame) -> None:
+        """Keep the endemic channel of ``panel`` (call at the end of ``fit``)."""
+        self.endemic = endemic_channel(panel)
 
     # --- persistence -------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -173,6 +206,8 @@ class Forecaster(ABC):
             "params": self.params(),
         }
         self.save_state(folder)
+        if self.endemic is not None:
+            (folder / ENDEMIC_FILE).write_text(json.dumps(self.endemic.to_dict()), encoding="utf-8")
         (folder / MODEL_FILE).write_text(json.dumps(spec, indent=2), encoding="utf-8")
         return folder
 
@@ -190,4 +225,9 @@ def load_forecaster(folder: str | Path) -> Forecaster:
     cls = getattr(importlib.import_module(module_name), qualname)
     model: Forecaster = cls(**spec["params"])
     model.load_state(folder)
+    endemic_file = folder / ENDEMIC_FILE
+    if endemic_file.exists():
+        model.endemic = EndemicChannel.from_dict(
+            json.loads(endemic_file.read_text(encoding="utf-8"))
+        )
     return model

@@ -49,6 +49,7 @@ class Persistence(Forecaster):
     name = "persistence"
 
     def fit(self, panel: pd.DataFrame) -> Self:
+        self.remember_endemic(panel)
         return self
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
@@ -70,6 +71,7 @@ class SeasonalNaive(Forecaster):
     name = "seasonal_naive"
 
     def fit(self, panel: pd.DataFrame) -> Self:
+        self.remember_endemic(panel)
         return self
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
@@ -109,6 +111,7 @@ class Constant(Forecaster):
 
     def fit(self, panel: pd.DataFrame) -> Self:
         self.value = float(panel["cases"].mean())
+        self.remember_endemic(panel)
         return self
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:

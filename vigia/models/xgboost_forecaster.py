@@ -3,7 +3,8 @@
 Target: log1p(cases h weeks ahead) minus the region's recent level (see
 :mod:`vigia.features.forecast`), learned with XGBoost's multi-quantile objective so one booster
 gives every quantile level. Predicting changes relative to the level, not counts, lets trees
-forecast outbreaks bigger than any seen in training.
+forecast outbreaks bigger than any seen in training. Rows are weighted by the region's recent
+size (``weight_power``) because WIS is scored on raw counts.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from vigia.features.forecast import FEATURES, build_features, future_targets
+from vigia.features.forecast import FEATURES, build_features, future_targets, level_weights
 from vigia.models.base import (
     FLUSIGHT_LEVELS,
     HORIZONS,
     Forecaster,
     QuantileForecast,
     finalize_quantiles,
+    origin_rows,
 )
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
@@ -38,16 +40,20 @@ class XGBoostForecaster(Forecaster):
         self,
         horizons: Sequence[int] = HORIZONS,
         levels: Sequence[float] = FLUSIGHT_LEVELS,
-        n_estimators: int = 250,
-        max_depth: int = 4,
-        learning_rate: float = 0.05,
+        n_estimators: int = 100,
+        max_depth: int = 3,
+        learning_rate: float = 0.1,
+        weight_power: float = 0.0,
+        anchor: str = "last",
         seed: int = 0,
-        n_jobs: int = 2,
+        n_jobs: int = 1,
     ) -> None:
         super().__init__(horizons, levels)
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.learning_rate = learning_rate
+        self.weight_power = weight_power
+        self.anchor = anchor
         self.seed = seed
         self.n_jobs = n_jobs
         self.boosters: dict[int, xgb.Booster] = {}
@@ -58,6 +64,8 @@ class XGBoostForecaster(Forecaster):
             "n_estimators": self.n_estimators,
             "max_depth": self.max_depth,
             "learning_rate": self.learning_rate,
+            "weight_power": self.weight_power,
+            "anchor": self.anchor,
             "seed": self.seed,
             "n_jobs": self.n_jobs,
         }
@@ -85,24 +93,42 @@ class XGBoostForecaster(Forecaster):
             rows = enough & y.notna()
             if not rows.any():
                 raise ValueError(f"no training rows for horizon {h}: history too short")
-            label = np.log1p(y[rows]) - features.loc[rows, "level"]
-            matrix = xgb.DMatrix(features.loc[rows, FEATURES], label=label)
+            level = features.loc[rows, "level"]
+            matrix = xgb.DMatrix(
+                features.loc[rows, FEATURES],
+                label=np.log1p(y[rows]) - self._anchor(features.loc[rows]),
+                weight=level_weights(level.to_numpy(), self.weight_power),
+            )
             self.boosters[h] = xgb.train(
                 self._train_params(), matrix, num_boost_round=self.n_estimators
             )
+        self.remember_endemic(panel)
         return self
+
+    def _anchor(self, features: pd.DataFrame) -> pd.Series:
+        if self.anchor == "last":
+            return features["level"] + features["lag_0"]
+        return features["level"]
+
+    def _forecast(self, rows: pd.DataFrame) -> QuantileForecast:
+        matrix = xgb.DMatrix(rows[FEATURES])
+        level = self._anchor(rows).to_numpy()[:, None]
+        values = np.empty((len(rows), len(self.horizons), len(self.levels)))
+        for j, h in enumerate(self.horizons):
+            z = self.boosters[h].predict(matrix).reshape(len(rows), len(self.levels))
+            values[:, j, :] = np.expm1(level + z)
+        keys = rows[["region", "origin"]]
+        return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         features = build_features(history)
-        last = features.groupby("region", sort=True).tail(1).sort_values("region")
-        matrix = xgb.DMatrix(last[FEATURES])
-        level = last["level"].to_numpy()[:, None]
-        values = np.empty((len(last), len(self.horizons), len(self.levels)))
-        for j, h in enumerate(self.horizons):
-            z = self.boosters[h].predict(matrix).reshape(len(last), len(self.levels))
-            values[:, j, :] = np.expm1(level + z)
-        keys = last[["region", "origin"]]
-        return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
+        return self._forecast(features.groupby("region", sort=True).tail(1).sort_values("region"))
+
+    def predict_origins(
+        self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
+    ) -> QuantileForecast:
+        features = build_features(panel)
+        return self._forecast(features.iloc[origin_rows(features, origins)])
 
     def save_state(self, folder: Path) -> None:
         for h, booster in self.boosters.items():

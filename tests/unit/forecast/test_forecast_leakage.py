@@ -1,0 +1,67 @@
+"""No leakage: changing the future never changes a forecast made at an earlier origin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY_HYBRID, TINY_LSTM, TINY_XGB
+
+from vigia.evaluate.backtest import rolling_origin_backtest
+from vigia.models.catalog import FORECASTERS
+from vigia.models.lstm import LSTMForecaster
+
+CUT = pd.Timestamp("2022-10-16")  # weeks after this are perturbed
+
+
+def perturbed(panel: pd.DataFrame) -> pd.DataFrame:
+    """The same panel with every week after CUT multiplied by 7 plus 40 cases."""
+    out = panel.copy()
+    later = out["week_start"] > CUT
+    out.loc[later, "cases"] = out.loc[later, "cases"] * 7 + 40
+    return out
+
+
+def split(forecast: object, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    early = (forecast.keys["origin"] <= CUT).to_numpy()  # type: ignore[attr-defined]
+    return values[early], values[~early]
+
+
+@pytest.mark.parametrize(
+    ("method", "params"),
+    [
+        ("seasonal_naive", {}),
+        ("autoets", {}),
+        ("xgboost", TINY_XGB),
+        ("hybrid", TINY_HYBRID),
+    ],
+)
+def test_backtest_forecasts_before_the_change_are_unchanged(
+    method: str, params: dict, slice_panel: pd.DataFrame
+) -> None:
+    origins = list(pd.DatetimeIndex(sorted(slice_panel["week_start"].unique()))[-16:-4])
+    assert origins[0] < CUT < origins[-1]
+    factories = {
+        "persistence": FORECASTERS["persistence"],
+        method: lambda: FORECASTERS[method](**params),
+    }
+    runs = [
+        rolling_origin_backtest(panel, factories, origins=origins, refit_every=4).forecasts[method]
+        for panel in (slice_panel, perturbed(slice_panel))
+    ]
+    before_a, after_a = split(runs[0], runs[0].values)
+    before_b, after_b = split(runs[1], runs[1].values)
+    assert len(before_a) > 0 and len(after_a) > 0
+    np.testing.assert_array_equal(before_a, before_b)
+    assert not np.allclose(after_a, after_b), "the perturbation should change later forecasts"
+
+
+def test_lstm_forecasts_before_the_change_are_unchanged(slice_panel: pd.DataFrame) -> None:
+    model = LSTMForecaster(**TINY_LSTM).fit(slice_panel[slice_panel["week_start"] <= CUT])
+    origins = list(pd.DatetimeIndex(sorted(slice_panel["week_start"].unique()))[-12:])
+    original = model.predict_origins(slice_panel, origins)
+    changed = model.predict_origins(perturbed(slice_panel), origins)
+    before_a, after_a = split(original, original.values)
+    before_b, after_b = split(changed, changed.values)
+    np.testing.assert_array_equal(before_a, before_b)
+    assert not np.allclose(after_a, after_b)
