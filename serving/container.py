@@ -10,12 +10,11 @@ waits for the server's clean exit and removes the container.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,17 +144,6 @@ def start_predictor(
     except docker.errors.APIError as exc:
         raise VigiaError(f"cannot start the predictor container: {exc.explanation}") from None
     return PredictorContainer(container, host, http_port, grpc_port)
-
-
-@contextlib.contextmanager
-def running_predictor(store: Path, **options: Any) -> Iterator[PredictorContainer]:
-    """:func:`start_predictor`, ready on entry, stopped and removed on exit."""
-    predictor = start_predictor(store, **options)
-    try:
-        predictor.wait_ready()
-        yield predictor
-    finally:
-        predictor.stop()
 
 
 def predictor_options(argv: Sequence[str]) -> dict[str, Any]:
