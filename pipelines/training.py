@@ -1,5 +1,5 @@
 """The forecast training pipeline: ingest → features → train → evaluate → register →
-[approved] push.
+[approved] push → dashboard.
 
 ``create_training_pipeline(image)`` takes every environment value as an argument (TFX style), so
 the same definition compiles for a cluster and runs under ``kfp.local``.
@@ -12,6 +12,7 @@ from typing import Any
 from kfp import dsl
 
 from vigia.components import make_component
+from vigia.components.dashboard import dashboard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
 from vigia.components.ingest import ingest
@@ -31,6 +32,7 @@ def create_training_pipeline(image: str) -> Any:
     evaluate_op = make_component(evaluate, image)
     register_op = make_component(register, image)
     push_op = make_component(push, image)
+    dashboard_op = make_component(dashboard, image)
 
     @dsl.pipeline(
         name=PIPELINE_NAME,
@@ -115,6 +117,17 @@ def create_training_pipeline(image: str) -> Any:
             pushed.set_display_name("push (champion)")
             pushed.set_caching_options(False)
             mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
+            board = dashboard_op(
+                store_root=store_root,
+                registered_name=registered_name,
+                resource="test_kits",
+                budget=0.0,  # the page shows the latest `vigia allocate` plan
+                floor_per_100k=0.0,
+                weeks=4,
+            ).after(pushed)
+            board.set_display_name("officials' dashboard")
+            board.set_caching_options(False)
+            mount_model_store(board)
 
     return training_pipeline
 

@@ -65,13 +65,14 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     assert "evaluate" in condition["dependentTasks"]
     assert "pipelinechannel--evaluate-Output" in condition["triggerPolicy"]["condition"]
     inner = spec["components"]["comp-condition-1"]["dag"]["tasks"]
-    assert set(inner) == {"push"}
+    assert set(inner) == {"push", "dashboard"}
+    assert inner["dashboard"]["dependentTasks"] == ["push"]
     for name in ("evaluate", "register"):
         assert tasks[name]["cachingOptions"] == {}
     assert inner["push"]["cachingOptions"] == {}
     cluster_image = image_ref("project", "cluster")
     executors = spec["deploymentSpec"]["executors"]
-    assert len(executors) == 6
+    assert len(executors) == 7
     for executor in executors.values():
         container = executor["container"]
         assert container["image"] == cluster_image
