@@ -14,6 +14,9 @@ import pandas as pd
 from vigia.risk.task import Feature
 
 MODEL_FILE = "model.joblib"
+# A calibrated risk is never exactly 0 or 1: isotonic calibration maps whole score ranges to the
+# hold-out's empirical rate, which can be 0.
+PROBABILITY_FLOOR = 1e-4
 
 
 def feature_frame(rows: pd.DataFrame, features: list[Feature]) -> pd.DataFrame:
@@ -66,7 +69,8 @@ class RiskModel:
         """Calibrated probability of the positive class per row."""
         frame = feature_frame(rows, self.features)
         model = self.calibrator if self.calibrator is not None else self.pipeline
-        return np.asarray(model.predict_proba(frame)[:, 1], dtype="float64")
+        p = np.asarray(model.predict_proba(frame)[:, 1], dtype="float64")
+        return np.clip(p, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)
 
     def raw_proba(self, rows: pd.DataFrame) -> np.ndarray:
         """The classifier's probability before calibration."""

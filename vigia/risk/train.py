@@ -6,8 +6,9 @@
    grid is no larger than the budget, else ``RandomizedSearchCV``) with cross-validation folds
    that respect groups and time, scored by ROC-AUC.
 3. The best family + parameters is refitted on the whole fitting part and calibrated on the
-   hold-out (isotonic when the hold-out has enough positives, else sigmoid); the threshold that
-   maximises F1 on the hold-out becomes the operating point.
+   hold-out (isotonic or sigmoid, whichever has the lower log loss over folds of the hold-out
+   that follow the same rule); the threshold that maximises F1 on the hold-out becomes the
+   operating point.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
-from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_score
 from threadpoolctl import threadpool_limits
 
 from vigia.errors import DataContractError, VigiaError
@@ -33,7 +34,6 @@ from vigia.risk.split import cv_folds, split_rows
 from vigia.risk.task import TARGET, RiskTask
 
 CALIBRATION_SHARE = 0.2
-ISOTONIC_MIN_POSITIVES = 200
 CALIBRATION_METHODS = ("auto", "isotonic", "sigmoid", "none")
 Progress = Callable[[str], None]
 
@@ -110,12 +110,35 @@ def search_families(
     return rows
 
 
-def calibrate(pipeline: Any, X: pd.DataFrame, y: np.ndarray, method: str) -> tuple[Any, str]:
-    """A calibrator fitted on hold-out rows around the frozen (already fitted) pipeline."""
+def calibrate(
+    pipeline: Any,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    method: str,
+    folds: list[tuple[np.ndarray, np.ndarray]] | None = None,
+) -> tuple[Any, str]:
+    """A calibrator fitted on hold-out rows around the frozen (already fitted) pipeline.
+
+    ``auto`` compares isotonic and sigmoid calibration by log loss over ``folds`` of the
+    hold-out (the task's rule: with time, calibrators learnt on earlier weeks are scored on later
+    ones, as in use) and keeps the better one: isotonic bends freely but can put whole score
+    ranges at 0 %; sigmoid cannot bend but extrapolates gently."""
     if method == "none":
         return None, "none"
     if method == "auto":
-        method = "isotonic" if int(y.sum()) >= ISOTONIC_MIN_POSITIVES else "sigmoid"
+        losses = {}
+        for candidate in ("isotonic", "sigmoid"):
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")
+                scores = cross_val_score(
+                    CalibratedClassifierCV(FrozenEstimator(pipeline), method=candidate),
+                    X,
+                    y,
+                    cv=folds,
+                    scoring="neg_log_loss",
+                )
+            losses[candidate] = -float(np.mean(scores))
+        method = min(losses, key=losses.__getitem__)
     calibrator = CalibratedClassifierCV(FrozenEstimator(pipeline), method=method)
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
@@ -184,7 +207,11 @@ def train_risk_model(
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore")
         pipeline.fit(X_fit, y_fit)
-    calibrator, method = calibrate(pipeline, X_cal, y_cal, calibration)
+    try:
+        cal_folds = cv_folds(cal_part.reset_index(drop=True), task, folds, seed)
+    except DataContractError:  # too few periods with both classes: plain stratified folds
+        cal_folds = None
+    calibrator, method = calibrate(pipeline, X_cal, y_cal, calibration, cal_folds)
     model = RiskModel(
         task.features, best["family"], best["params"], pipeline, calibrator, 0.5, method
     )

@@ -1,5 +1,6 @@
-"""Malformed tabular input through the real CLI: one readable line on stderr, exit code 2, no
-traceback, nothing registered or pushed."""
+"""Malformed tabular input: one readable line on stderr, exit code 2, no traceback, nothing
+registered or pushed. ``CLI_CASES`` run through the real ``vigia`` script; ``MORE_CASES`` run the
+same option parsing and validation in-process (faster) and check the same messages."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ import pandas as pd
 import pytest
 from risk_helpers import readmission_csv_frame
 
+from vigia.cli.main import build_parser
+from vigia.cli.risk import task_from_args
+from vigia.errors import VigiaError
+from vigia.risk.ingest import ingest_risk
+from vigia.risk.split import train_test
 from vigia.workspace import Workspace
 
 
@@ -55,14 +61,12 @@ def _infinite(frame: pd.DataFrame) -> pd.DataFrame:
 
 BASE = ["--target", "readmitted", "--positive", "<30", "--group-col", "patient_nbr"]
 # (id, file content or None for no file, extra CLI arguments, expected words in the message)
-CASES = [
+CLI_CASES = [
     ("no-such-file", None, BASE, "file not found"),
     ("empty-file", "", BASE, "file is empty"),
-    ("header-only", "gender,age,readmitted\n", BASE, "no data rows"),
     ("not-utf8", "gender,readmitted\n" + "caf\xe9,NO\n" * 200, BASE, "not UTF-8"),
     ("ragged-row", _ragged(), BASE, "different number of fields"),
     ("duplicate-column", _duplicate_header(), BASE, "appears more than once"),
-    ("one-column", "readmitted\n" + "NO\n" * 200, BASE, "only one column"),
     (
         "missing-target",
         _with(drop=lambda f: f.drop(columns="readmitted")),
@@ -70,7 +74,6 @@ CASES = [
         "missing target column 'readmitted'",
     ),
     ("constant-target", _with(c=lambda f: f.assign(readmitted="NO")), BASE, "is constant"),
-    ("empty-target", _with(c=lambda f: f.assign(readmitted="")), BASE, "empty in every row"),
     (
         "unknown-positive",
         _csv(_good()),
@@ -83,7 +86,6 @@ CASES = [
         ["--target", "readmitted"],
         "say which are positive with --positive",
     ),
-    ("too-few-rows", _csv(_good().head(40)), BASE, "need at least 100"),
     (
         "too-few-positives",
         _with(c=lambda f: f.assign(readmitted=["<30"] * 5 + ["NO"] * (len(f) - 5))),
@@ -96,7 +98,6 @@ CASES = [
         ["--target", "readmitted", "--positive", "<30", "--group-col", "patient_id"],
         "missing group column 'patient_id'",
     ),
-    ("empty-group-values", _with(g=_group_gap), BASE, "group column 'patient_nbr' is empty on"),
     (
         "bad-time-values",
         _with(t=lambda f: f.assign(visit=["2020-01-01"] * 399 + ["soon"])),
@@ -109,6 +110,14 @@ CASES = [
         [*BASE, "--time-col", "visit", "--test-from", "2031-01-01"],
         "test set is empty",
     ),
+]
+
+MORE_CASES = [
+    ("header-only", "gender,age,readmitted\n", BASE, "no data rows"),
+    ("one-column", "readmitted\n" + "NO\n" * 200, BASE, "only one column"),
+    ("empty-target", _with(c=lambda f: f.assign(readmitted="")), BASE, "empty in every row"),
+    ("too-few-rows", _csv(_good().head(40)), BASE, "need at least 100"),
+    ("empty-group-values", _with(g=_group_gap), BASE, "group column 'patient_nbr' is empty on"),
     ("infinite-number", _with(i=_infinite), BASE, "infinite values"),
     (
         "no-features-left",
@@ -126,7 +135,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(
-    ("content", "extra", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("content", "extra", "expected"), [c[1:] for c in CLI_CASES], ids=[c[0] for c in CLI_CASES]
 )
 def test_malformed_csv_is_one_line_exit_2(
     cli,
@@ -168,3 +177,19 @@ def test_bad_options_are_one_line_exit_2(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("vigia: error: ") and expected in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "expected"), [c[1:] for c in MORE_CASES], ids=[c[0] for c in MORE_CASES]
+)
+def test_more_malformed_csvs_fail_validation_with_one_line(
+    tmp_path: Path, content: str, extra: list[str], expected: str
+) -> None:
+    data = tmp_path / "table.csv"
+    data.write_text(content)
+    args = build_parser().parse_args(["risk", "train", "--data", str(data), *extra, "--out", "x"])
+    with pytest.raises(VigiaError) as err:
+        prepared, _ = ingest_risk(str(data), task_from_args(args))
+        train_test(prepared.table, prepared.task)
+    message = str(err.value)
+    assert expected in message and "\n" not in message
