@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,16 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=_run)
 
 
+def passive_openmp() -> None:
+    """Let idle OpenMP threads sleep instead of spinning (unless the user chose otherwise).
+
+    Retraining runs XGBoost; on a busy 2-core machine its spinning OpenMP threads made a
+    2-thread fit 23× slower than a 1-thread one (420 s vs 18 s; benchmarks/drift/openmp_wait.py);
+    passive waiting made it 6 s. Inherited by the pipeline steps this process starts.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def monitor_config_text(path: Path | None) -> str:
     """The monitoring TOML (packaged default unless ``path``), validated."""
     import importlib.resources
@@ -60,15 +71,17 @@ def monitor_config_text(path: Path | None) -> str:
         raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
 
 
-def training_for_retrain(args: argparse.Namespace, ws: Any, end: str = "") -> dict[str, Any]:
-    """Training pipeline arguments for a retraining started by a check."""
+def training_for_retrain(
+    args: argparse.Namespace, ws: Any, model: str, end: str = ""
+) -> dict[str, Any]:
+    """Training pipeline arguments for a retraining of ``model`` started by a check."""
     from vigia.cli.pipeline import gate_config_text, training_overrides
     from vigia.pipelines.training import training_arguments
 
     return training_arguments(
         ws,
         gate_config_text(args.gates),
-        **{**training_overrides(args), "registered_name": args.model, "end": end or None},
+        **{**training_overrides(args), "registered_name": model, "end": end or None},
     )
 
 
@@ -96,6 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     from vigia.cli.common import workspace
     from vigia.monitor.config import parse_monitor_config
 
+    passive_openmp()
     config_text = monitor_config_text(args.config)
     config = parse_monitor_config(config_text, str(args.config or "monitor.toml"))
     ws = workspace(args)
@@ -139,7 +153,7 @@ def _run(args: argparse.Namespace) -> int:
             outcome = start_retraining(
                 model=result.model,
                 as_of=f"{result.as_of:%Y-%m-%d}",
-                training=training_for_retrain(args, ws),
+                training=training_for_retrain(args, ws, args.model),
                 reports_root=str(paths.reports_root),
                 workspace_root=str(ws.root),
             )
@@ -167,6 +181,7 @@ def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
         "region_col": training["region_col"],
         "date_col": training["date_col"],
         "target_col": training["target_col"],
+        "regions": training["regions"],
         "method": training["method"],
         "backtest_years": training["backtest_years"],
         "refit_every": training["refit_every"],

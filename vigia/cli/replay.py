@@ -87,13 +87,14 @@ def _replay(args: argparse.Namespace) -> int:
 
     from vigia.cli.common import workspace
     from vigia.cli.demo import free_port, start_server, stop_server, wait_ready
-    from vigia.cli.monitor import monitor_config_text, training_for_retrain
+    from vigia.cli.monitor import monitor_config_text, passive_openmp, training_for_retrain
     from vigia.cli.pipeline import run_training, training_overrides
     from vigia.data.ingest import ingest_panel
     from vigia.monitor.config import parse_monitor_config
     from vigia.monitor.replay import TimelineRow, replay_weeks, timeline_table, weekly_request
 
     started = time.perf_counter()
+    passive_openmp()
     config = parse_monitor_config(monitor_config_text(args.config))
     for key, value in REPLAY_TRAINING.items():
         if getattr(args, key) is None:
@@ -173,7 +174,7 @@ def _replay(args: argparse.Namespace) -> int:
                 outcome = start_retraining(
                     model=result.model,
                     as_of=f"{week:%Y-%m-%d}",
-                    training=training_for_retrain(args, ws, end=f"{week:%Y-%m-%d}"),
+                    training=training_for_retrain(args, ws, MODEL, end=f"{week:%Y-%m-%d}"),
                     reports_root=str(paths.reports_root),
                     workspace_root=str(ws.root),
                 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -39,4 +38,7 @@ def _ui(args: argparse.Namespace) -> int:
         folder.mkdir(parents=True, exist_ok=True)
     say(f"Evidently UI on {folder}: http://{args.host}:{args.port} (Ctrl-C to stop)")
     env = {**os.environ, "DO_NOT_TRACK": "1"}  # no usage telemetry leaves the machine
-    return subprocess.call(ui_command(str(folder), args.host, args.port), env=env)
+    command = ui_command(str(folder), args.host, args.port)
+    # Become the UI server: Ctrl-C and SIGTERM reach it directly, no child is left behind.
+    os.execve(command[0], command, env)
+    return 0  # not reached

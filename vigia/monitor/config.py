@@ -27,6 +27,7 @@ class MonitorConfig:
     min_rows: int = 40
     drift_share_warn: float = 0.35
     drift_share_retrain: float = 0.6
+    prediction_drift_warn: float = 0.5
     relative_wis_warn: float = 1.0
     degradation_retrain: float = 0.2
     min_scored: int = 80
@@ -54,6 +55,7 @@ SECTIONS = {
     "decision": (
         "drift_share_warn",
         "drift_share_retrain",
+        "prediction_drift_warn",
         "relative_wis_warn",
         "degradation_retrain",
         "min_scored",
@@ -119,7 +121,7 @@ def _checked(config: MonitorConfig) -> MonitorConfig:
     for name in ("min_scored", "new_weeks_retrain", "retrain_cooldown_weeks"):
         if getattr(config, name) < 0:
             raise VigiaError(f"monitoring config: {name} cannot be negative")
-    for name in ("drift_share_warn", "drift_share_retrain"):
+    for name in ("drift_share_warn", "drift_share_retrain", "prediction_drift_warn"):
         if not 0.0 < getattr(config, name) <= 1.0:
             raise VigiaError(f"monitoring config: {name} must be in (0, 1]")
     if config.drift_share_retrain < config.drift_share_warn:

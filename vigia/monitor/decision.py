@@ -117,7 +117,7 @@ def decide(
             "prediction_drift_warn",
             WARN,
             prediction_drift.share,
-            config.drift_share_warn,
+            config.prediction_drift_warn,
             "share of drifted forecast summaries",
         ),
         _at_or_above(

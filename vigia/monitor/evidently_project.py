@@ -55,8 +55,20 @@ def performance_snapshot(table: pd.DataFrame, timestamp: datetime, metadata: dic
         )
 
 
+# Opening an Evidently workspace reads every snapshot in it; a process that checks week after
+# week (vigia replay) keeps it open instead of re-reading a growing history each time.
+_OPEN: dict[tuple[Path, str], tuple[Any, Any]] = {}
+
+
 def open_project(folder: Path, model: str) -> tuple[Any, Any]:
     """(Evidently workspace, project) for ``model``, created with its dashboard if missing."""
+    key = (folder.resolve(), model)
+    if key not in _OPEN:
+        _OPEN[key] = _open_project(folder, model)
+    return _OPEN[key]
+
+
+def _open_project(folder: Path, model: str) -> tuple[Any, Any]:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -69,16 +69,17 @@ def live_model(store_root: str | Path, tracking_uri: str, name: str) -> LiveMode
     Raises:
         NotFoundError: Nothing of ``name`` was pushed, or the registry does not know the version.
     """
-    from mlflow.exceptions import MlflowException
-
-    from vigia.registry.tracking import Registry
-
     store = ModelStore(store_root)
     version = store.current(name)
     if version is None:
         raise NotFoundError(f"model {name!r} has no live version in {store.root}: nothing to check")
     folder = store.version_dir(name, version)
     manifest = read_manifest(folder)
+
+    from mlflow.exceptions import MlflowException
+
+    from vigia.registry.tracking import Registry
+
     try:
         info = Registry(tracking_uri).version(name, version)
     except MlflowException:

@@ -4,6 +4,7 @@ the real servable and payload writer."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,11 +66,19 @@ def serve_weeks(monitored_workspace: Workspace, peru_panel: pd.DataFrame) -> Cal
     return serve
 
 
-@pytest.fixture
-def monitored_workspace(workspace: Workspace, peru_panel: pd.DataFrame) -> Workspace:
+@pytest.fixture(scope="session")
+def monitored_template(tmp_path_factory: pytest.TempPathFactory, peru_panel: pd.DataFrame) -> Path:
     """A workspace whose live model (persistence, trained up to 2021-12-26) is registered with
-    its training feature table."""
-    install_live_model(workspace, peru_panel[peru_panel["week_start"] <= CUT_OFF])
+    its training feature table; built once, copied by ``monitored_workspace``."""
+    ws = Workspace(tmp_path_factory.mktemp("monitored") / "ws").ensure()
+    install_live_model(ws, peru_panel[peru_panel["week_start"] <= CUT_OFF])
+    return ws.root
+
+
+@pytest.fixture
+def monitored_workspace(workspace: Workspace, monitored_template: Path) -> Workspace:
+    """The isolated ``workspace`` holding a copy of ``monitored_template`` (registry, store)."""
+    shutil.copytree(monitored_template, workspace.root, dirs_exist_ok=True)
     return workspace
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from vigia.monitor.check import MonitorPaths
 from vigia.monitor.config import MonitorConfig
 from vigia.monitor.evidently_project import open_project
+from vigia.monitor.publish import recent_retrain, record_retraining
 from vigia.monitor.runner import run_check
 from vigia.registry.tracking import Registry
 from vigia.workspace import Workspace
@@ -79,3 +80,14 @@ def test_an_empty_window_is_no_data_not_a_crash(
     assert status["drift_share"] is None and status["rows"] == 0
     assert "no data" in published.files["html"].read_text(encoding="utf-8")
     assert "vigia_drift_share" not in paths.metrics.read_text(encoding="utf-8")
+
+
+def test_a_retraining_attempt_starts_the_cooldown(monitored_workspace: Workspace) -> None:
+    paths = MonitorPaths.from_workspace(monitored_workspace)
+    week = pd.Timestamp("2022-03-06")
+    record_retraining(paths, "dengue-forecast", 1, week, {"version": 2, "pushed": False})
+    assert recent_retrain(paths, "dengue-forecast", 1, week + pd.Timedelta(weeks=7), 8) == (
+        "2022-03-06"
+    )
+    assert recent_retrain(paths, "dengue-forecast", 1, week + pd.Timedelta(weeks=8), 8) is None
+    assert recent_retrain(paths, "dengue-forecast", 2, week, 8) is None  # another version

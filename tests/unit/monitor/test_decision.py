@@ -52,7 +52,7 @@ LIMIT = BACKTEST * (1 + CONFIG.degradation_retrain)
     [
         ("data", CONFIG.drift_share_warn, NOTHING, WARN),
         ("data", CONFIG.drift_share_retrain, WARN, RETRAIN),
-        ("prediction", CONFIG.drift_share_warn, NOTHING, WARN),
+        ("prediction", CONFIG.prediction_drift_warn, NOTHING, WARN),
         ("relative", CONFIG.relative_wis_warn, NOTHING, WARN),
         ("relative", LIMIT, WARN, RETRAIN),
     ],
