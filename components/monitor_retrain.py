@@ -26,34 +26,47 @@ def monitor_retrain(
 ) -> str:
     """Returns the retraining outcome as JSON."""
     import json
+    import os
+    import subprocess
+    import sys
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
-    from vigia.pipelines.monitoring import start_retraining
-
     checked = json.loads(Path(decision.path).read_text(encoding="utf-8"))
-    with exit_on_user_error("monitor"):
-        outcome = start_retraining(
-            model=checked["model"],
-            as_of=checked["as_of"],
-            training={
-                "tracking_uri": tracking_uri,
-                "store_root": store_root,
-                "artifact_root": artifact_root,
-                "gate_config": gate_config,
-                "source": source,
-                "level": level,
-                "regions": regions,
-                "method": method,
-                "registered_name": model_name,
-                "backtest_years": backtest_years,
-                "refit_every": refit_every,
-                "end": end,
-            },
-            reports_root=reports_root,
-            workspace_root=workspace_root,
-            kfp_host=kfp_host,
-            kfp_token_env=kfp_token_env,
-        )
-    print(f"monitor: retraining {json.dumps(outcome)}")
-    return json.dumps(outcome)
+    request = {
+        "model": checked["model"],
+        "as_of": checked["as_of"],
+        "training": {
+            "tracking_uri": tracking_uri,
+            "store_root": store_root,
+            "artifact_root": artifact_root,
+            "gate_config": gate_config,
+            "source": source,
+            "level": level,
+            "regions": regions,
+            "method": method,
+            "registered_name": model_name,
+            "backtest_years": backtest_years,
+            "refit_every": refit_every,
+            "end": end,
+        },
+        "reports_root": reports_root,
+        "workspace_root": workspace_root,
+        "kfp_host": kfp_host,
+        "kfp_token_env": kfp_token_env,
+    }
+    # This task's kfp is the trimmed runtime (no pipeline definitions): start the training
+    # pipeline from a fresh process with the full SDK.
+    env = {k: v for k, v in os.environ.items() if k != "_KFP_RUNTIME"}
+    done = subprocess.run(
+        [sys.executable, "-m", "vigia.pipelines.retrain", json.dumps(request)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        print(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "", flush=True)
+        print(f"monitor: error: retraining failed (exit {done.returncode})", file=sys.stderr)
+        raise SystemExit(done.returncode)
+    outcome = done.stdout.strip().splitlines()[-1]
+    print(f"monitor: retraining {outcome}")
+    return outcome

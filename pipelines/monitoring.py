@@ -9,7 +9,6 @@ the KFP UI; with ``reports_root`` they also go to the workspace and its Evidentl
 
 # (no `from __future__ import annotations`: KFP reads the annotations at runtime)
 
-from pathlib import Path
 from typing import Any
 
 from kfp import dsl
@@ -144,77 +143,3 @@ def monitoring_arguments(
     }
     arguments.update({k: v for k, v in overrides.items() if v is not None})
     return arguments
-
-
-def start_retraining(
-    *,
-    model: dict[str, Any],
-    as_of: str,
-    training: dict[str, Any],
-    reports_root: str = "",
-    workspace_root: str = "",
-    kfp_host: str = "",
-    kfp_token_env: str = "KFP_TOKEN",
-    quiet: bool = True,
-) -> dict[str, Any]:
-    """Start the training pipeline after a retrain decision and return what came of it.
-
-    On a cluster (``kfp_host``) a KFP run is submitted through the API and its id returned; the
-    run's own gate decides later. Locally the pipeline runs under ``kfp.local`` in the workspace
-    at ``workspace_root`` and the outcome (version, gate decision, pushed or not) is returned.
-    Either way the attempt is recorded in ``reports_root/history.jsonl`` (retraining cooldown).
-
-    Args:
-        model: The checked model (``name``, ``version``: the live version at the check).
-        as_of: The week of the check.
-        training: Training pipeline arguments (tracking_uri, store_root, gate_config, …).
-        reports_root: The monitoring reports folder ("" = record nothing).
-        workspace_root: Local workspace (needed without ``kfp_host``).
-        kfp_host: KFP API URL for a cluster run.
-        kfp_token_env: Environment variable with the KFP bearer token.
-        quiet: Show nothing of a local run on the console (its log file has everything).
-    """
-    import pandas as pd
-
-    from vigia.errors import VigiaError
-    from vigia.monitor.check import MonitorPaths
-    from vigia.monitor.publish import record_retraining
-
-    arguments = {k: v for k, v in training.items() if v not in (None, "")}
-    if kfp_host:
-        from vigia.pipelines.submit import submit_run
-
-        run_id = submit_run("training", kfp_host, arguments, "vigia", kfp_token_env)
-        outcome: dict[str, Any] = {"where": "cluster", "run_id": run_id}
-    else:
-        if not workspace_root:
-            raise VigiaError("retraining locally needs workspace_root (or kfp_host for a cluster)")
-        from vigia.images import image_ref
-        from vigia.pipelines.local import run_pipeline_locally
-        from vigia.pipelines.training import create_training_pipeline, read_training_outcome
-        from vigia.workspace import Workspace
-
-        workspace = Workspace(Path(workspace_root))
-        run = run_pipeline_locally(
-            create_training_pipeline(image_ref("project", "local")),
-            arguments,
-            workspace,
-            quiet=quiet,
-        )
-        result = read_training_outcome(run)
-        decision = result["decision"]
-        candidate = result["scores"]["methods"][result["scores"]["candidate"]]
-        outcome = {
-            "where": "local",
-            "run": result["run"],
-            "seconds": round(result["seconds"], 1),
-            "version": result["version"],
-            "approved": bool(decision["approved"]),
-            "pushed": bool(result["pushed"]),
-            "relative_wis": candidate.get("relative_wis"),
-            "reasons": decision["reasons"],
-        }
-    if reports_root:
-        paths = MonitorPaths(Path(), "", Path(), Path(reports_root))
-        record_retraining(paths, model["name"], int(model["version"]), pd.Timestamp(as_of), outcome)
-    return {"started": True, **outcome}

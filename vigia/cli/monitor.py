@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
             say(f"weekly performance report: {published.files['weekly']}")
         say(f"status: {paths.status} · Evidently UI: vigia ui")
     if result.decision.action == "retrain" and not args.no_retrain:
-        from vigia.pipelines.monitoring import start_retraining
+        from vigia.pipelines.retrain import start_retraining
 
         with Step("retraining: training pipeline (the approval gate decides)"):
             outcome = start_retraining(

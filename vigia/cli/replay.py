@@ -130,7 +130,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     from vigia.monitor.check import MonitorPaths
     from vigia.monitor.runner import run_check
-    from vigia.pipelines.monitoring import start_retraining
+    from vigia.pipelines.retrain import start_retraining
 
     paths = MonitorPaths.from_workspace(ws)
     folder = ws.payload_logs / MODEL

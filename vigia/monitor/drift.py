@@ -216,9 +216,9 @@ def parse_drift_snapshot(data: dict[str, Any]) -> tuple[float, dict[str, dict[st
                 "drifted": False,
             }
     for test in data.get("tests", []):
-        column = by_id.get(test.get("metric_config", {}).get("metric_id", ""))
-        if column is not None:
-            per_column[column]["drifted"] = test.get("status") == "FAIL"
+        tested = by_id.get(test.get("metric_config", {}).get("metric_id", ""))
+        if tested is not None:
+            per_column[tested]["drifted"] = test.get("status") == "FAIL"
     if share is None:
         raise ValueError("the Evidently snapshot has no DriftedColumnsCount metric")
     return share, per_column
