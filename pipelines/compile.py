@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from kfp import compiler
+
+from vigia.images import image_ref
 from vigia.pipelines.monitoring import create_monitoring_pipeline
 from vigia.pipelines.risk import create_risk_pipeline
 from vigia.pipelines.training import create_training_pipeline
-
-from vigia.images import image_ref
 
 
 def pipeline_factories() -> dict[str, object]:
