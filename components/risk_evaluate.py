@@ -6,8 +6,8 @@ from kfp.dsl import ClassificationMetrics, Dataset, Input, Markdown, Metrics, Mo
 
 def risk_evaluate(
     model: Input[Model],
-    train_table: Input[Dataset],
-    test_table: Input[Dataset],
+    dataset_train: Input[Dataset],
+    dataset_test: Input[Dataset],
     task_spec: Input[Dataset],
     gate_config: str,
     tracking_uri: str,
@@ -35,13 +35,13 @@ def risk_evaluate(
 
     task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
     fitted = RiskModel.load(model.path)
-    test_rows = read_table(test_table.path)
+    test_rows = read_table(dataset_test.path)
     with exit_on_user_error("evaluate"):
         config = tomllib.loads(gate_config).get("risk", {}) if gate_config.strip() else {}
         champion = Registry(tracking_uri).champion(registered_name)
         result, verdict = evaluate_risk(
             fitted,
-            read_table(train_table.path),
+            read_table(dataset_train.path),
             test_rows,
             task,
             config,

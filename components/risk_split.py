@@ -8,8 +8,8 @@ def risk_split(
     table: Input[Dataset],
     task_spec: Input[Dataset],
     seed: int,
-    train_table: Output[Dataset],
-    test_table: Output[Dataset],
+    dataset_train: Output[Dataset],
+    dataset_test: Output[Dataset],
     info: Output[Dataset],
 ) -> str:
     """Returns the split rule (time, group or stratified)."""
@@ -23,8 +23,8 @@ def risk_split(
     task = RiskTask.from_json(Path(task_spec.path).read_text(encoding="utf-8"))
     with exit_on_user_error("split"):
         train_rows, test_rows, details = split_table(read_table(table.path), task, seed)
-    write_table(train_rows, train_table.path)
-    write_table(test_rows, test_table.path)
+    write_table(train_rows, dataset_train.path)
+    write_table(test_rows, dataset_test.path)
     write_json(info.path, details)
     print(
         f"split: {details['rule']} — {details['train_rows']} train rows "

@@ -6,7 +6,7 @@ from kfp.dsl import Dataset, Input, Markdown, Metrics, Model, Output
 
 
 def risk_train(
-    train_table: Input[Dataset],
+    dataset_train: Input[Dataset],
     task_spec: Input[Dataset],
     data_hash: str,
     families: str,
@@ -33,7 +33,7 @@ def risk_train(
     chosen = [f.strip() for f in families.split(",") if f.strip()] or None
     with exit_on_user_error("train"):
         fitted, report = workflow.train_step(
-            read_table(train_table.path),
+            read_table(dataset_train.path),
             task,
             Path(model.path),
             data_hash,

@@ -69,7 +69,7 @@ def create_risk_pipeline(image: str) -> Any:
         )
         split.set_display_name("split (groups, time)")
         trained = train_op(
-            train_table=split.outputs["train_table"],
+            dataset_train=split.outputs["dataset_train"],
             task_spec=ingested.outputs["task_spec"],
             data_hash=ingested.outputs["Output"],
             families=families,
@@ -82,8 +82,8 @@ def create_risk_pipeline(image: str) -> Any:
         trained.set_display_name("train (select + calibrate)")
         evaluated = evaluate_op(
             model=trained.outputs["model"],
-            train_table=split.outputs["train_table"],
-            test_table=split.outputs["test_table"],
+            dataset_train=split.outputs["dataset_train"],
+            dataset_test=split.outputs["dataset_test"],
             task_spec=ingested.outputs["task_spec"],
             gate_config=gate_config,
             tracking_uri=tracking_uri,

@@ -42,7 +42,9 @@ def _line_list_lr(train: Any, test: Any, task: Any) -> dict[str, Any]:
     return classification_metrics(test[TARGET].to_numpy(), p, threshold, curve=False)
 
 
-def run_dataset(name: str, n_iter: int, folds: int, jobs: int, seed: int) -> dict[str, Any]:
+def run_dataset(
+    name: str, n_iter: int, folds: int, jobs: int, seed: int, calibration_share: float
+) -> dict[str, Any]:
     from vigia.evaluate.gates import load_gate_config
     from vigia.risk.eda import eda_summary
     from vigia.risk.ingest import ingest_risk
@@ -70,6 +72,7 @@ def run_dataset(name: str, n_iter: int, folds: int, jobs: int, seed: int) -> dic
             folds=folds,
             seed=seed,
             jobs=jobs,
+            calibration_share=calibration_share,
             progress=lambda m: print("  " + m, flush=True),
         )
     seconds["select_fit_calibrate"] = time.perf_counter() - started
@@ -154,6 +157,12 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--calibration-share",
+        type=float,
+        default=0.2,
+        help="share of the training rows held out to calibrate (default 0.2, as the pipeline)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
@@ -165,11 +174,14 @@ def main() -> None:
             "folds": args.folds,
             "jobs": args.jobs,
             "seed": args.seed,
+            "calibration_share": args.calibration_share,
         },
     }
     for name in args.datasets.split(","):
         print(f"▶ {name}", flush=True)
-        results["datasets"][name] = run_dataset(name, args.n_iter, args.folds, args.jobs, args.seed)
+        results["datasets"][name] = run_dataset(
+            name, args.n_iter, args.folds, args.jobs, args.seed, args.calibration_share
+        )
     results["machine_after"] = machine_info()
     results["table"] = markdown(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -44,7 +44,7 @@ SLICE = {
 
 def _test_rows(outcome: dict) -> pd.DataFrame:
     """The test table the pipeline's split step wrote."""
-    return read_table(Path(outcome["run"]) / "risk-split" / "test_table")
+    return read_table(Path(outcome["run"]) / "risk-split" / "dataset_test")
 
 
 @pytest.fixture(scope="module")

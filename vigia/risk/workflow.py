@@ -21,7 +21,7 @@ from vigia.risk.metrics import best_f1_threshold, classification_metrics, slice_
 from vigia.risk.model import RiskModel, feature_frame
 from vigia.risk.models import make_classifier
 from vigia.risk.task import TARGET, TIME, RiskTask
-from vigia.risk.train import Progress, train_risk_model
+from vigia.risk.train import CALIBRATION_SHARE, Progress, train_risk_model
 
 SUMMARY_KEYS = (
     "roc_auc",
@@ -49,6 +49,7 @@ def train_step(
     calibration: str = "auto",
     seed: int = 0,
     jobs: int = 2,
+    calibration_share: float = CALIBRATION_SHARE,
     progress: Progress | None = None,
 ) -> tuple[RiskModel, dict[str, Any]]:
     """Select, fit and calibrate a model (see :mod:`vigia.risk.train`) and export its bundle."""
@@ -61,6 +62,7 @@ def train_step(
         calibration=calibration,
         seed=seed,
         jobs=jobs,
+        calibration_share=calibration_share,
         progress=progress,
     )
     write_classifier_bundle(
