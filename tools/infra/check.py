@@ -131,7 +131,7 @@ class Checks:
 
     def terraform(self) -> Result:
         count, problems = terraform.terraform_problems(self.root)
-        return f"{count} Terraform folders parsed with python-hcl2", problems
+        return f"{count} Terraform folders parsed with hcl2", problems
 
     def hadolint(self) -> Result:
         names = ", ".join(str(d.relative_to(self.root)) for d in self.docker)
