@@ -51,7 +51,7 @@ def create_training_pipeline(image: str) -> Any:
         regions: str = "",
         start: str = "",
         end: str = "",
-        method: str = "xgboost",
+        method: str = "hybrid",
         seed: int = 0,
         registered_name: str = "dengue-forecast",
         backtest_years: float = 2.0,

@@ -46,8 +46,12 @@ class CliResult:
     stderr: str
 
 
-def run_cli(args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 600,
-            cwd: Path | None = None) -> CliResult:
+def run_cli(
+    args: Sequence[str],
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+    cwd: Path | None = None,
+) -> CliResult:
     """Run the installed ``vigia`` console script as a user would."""
     exe = Path(sys.executable).with_name("vigia")
     proc = subprocess.run(

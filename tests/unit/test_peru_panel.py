@@ -11,7 +11,11 @@ from vigia.data.peru import epiweek_start, load_peru_line_list, peru_weekly_pane
 def test_epidemiological_weeks_map_to_sundays() -> None:
     starts = epiweek_start(pd.Series([2019, 2020, 2020, 2021]), pd.Series([1, 1, 53, 1]))
     assert [f"{d:%Y-%m-%d}" for d in starts] == [
-        "2018-12-30", "2019-12-29", "2020-12-27", "2021-01-03"]
+        "2018-12-30",
+        "2019-12-29",
+        "2020-12-27",
+        "2021-01-03",
+    ]
     assert (starts.dt.dayofweek == 6).all()
     assert epiweek_start(pd.Series([2021]), pd.Series([53])).isna().all()  # 2021 has 52 weeks
 
@@ -24,8 +28,9 @@ def test_department_panel_is_complete_and_counts_every_case(peru_panel: pd.DataF
     assert peru_panel.groupby("region").size().eq(209).all()  # 2019-W01 … 2022-W52, zero-filled
     assert peru_panel["cases"].sum() == len(known)
     piura = peru_panel[peru_panel["region"] == "PIURA"].set_index("week_start")["cases"]
-    raw = known[(known["departamento"] == "PIURA") & (known["ano"] == 2022)
-                & (known["semana"] == 10)]
+    raw = known[
+        (known["departamento"] == "PIURA") & (known["ano"] == 2022) & (known["semana"] == 10)
+    ]
     assert piura[pd.Timestamp("2022-03-06")] == len(raw)
 
 

@@ -1,5 +1,6 @@
 """Terraform conventions of the well-known community modules, checked by parsing every ``.tf``
-file with hcl2 (checkov's bc-python-hcl2; there is no terraform binary here): each module folder has main,
+file with hcl2 (checkov's bc-python-hcl2; there is no terraform binary here): each module folder
+has main,
 variables, outputs and versions; versions are bounded; no provider blocks inside modules;
 every variable has a type and a description (and, in modules, a validation unless boolean or a
 collection); every output a description; environments keep remote state."""

@@ -16,8 +16,6 @@ from typing import Any
 
 from vigia.cli.common import Step, say
 
-ALL = "all"
-
 
 def register(commands: Any) -> None:
     parser = commands.add_parser("forecast", help="forecasting tools (backtest, report)")
@@ -79,28 +77,13 @@ def _load_panel(args: argparse.Namespace) -> Any:
     return panel
 
 
-def _methods(text: str) -> list[str]:
-    from vigia.errors import VigiaError
-    from vigia.models.catalog import BASELINES, BENCHMARKED, FORECASTERS
-
-    if text.strip() == ALL:
-        return [m for m in BENCHMARKED if m not in BASELINES]
-    methods = [m.strip() for m in text.split(",") if m.strip()]
-    unknown = [m for m in methods if m not in FORECASTERS]
-    if unknown or not methods:
-        raise VigiaError(
-            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
-            f"{', '.join(sorted(FORECASTERS))} or 'all'"
-        )
-    return methods
-
-
 def _backtest(args: argparse.Namespace) -> int:
     from vigia.evaluate.forecast_scores import region_table
+    from vigia.models.catalog import parse_methods
     from vigia.reports.forecast_outputs import write_backtest_outputs
     from vigia.training import backtest_methods, format_scores_table
 
-    methods = _methods(args.methods)
+    methods = parse_methods(args.methods)
     panel = _load_panel(args)
     with Step(f"backtesting {', '.join(methods)} vs baselines"):
         result = backtest_methods(
@@ -141,11 +124,11 @@ def _report(args: argparse.Namespace) -> int:
             model, history, manifest = load_forecast_bundle(args.bundle)
         label = f"{manifest.get('name', 'model')} v{manifest.get('version', '?')} ({model.name})"
     else:
-        from vigia.models.catalog import make_forecaster
+        from vigia.models.catalog import make_forecaster, parse_methods
 
         history = _load_panel(args)
         with Step(f"fitting {args.method}"):
-            model = make_forecaster(_methods(args.method)[0], args.seed).fit(history)
+            model = make_forecaster(parse_methods(args.method)[0], args.seed).fit(history)
         label = model.name
     with Step("forecasting"):
         written, alerts = write_forecast_outputs(model, history, args.out, label)

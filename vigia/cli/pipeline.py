@@ -87,7 +87,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date-col", default=None, help="week start column of a CSV source")
     parser.add_argument("--target-col", default=None, help="case count column of a CSV source")
     parser.add_argument("--regions", default=None, help="comma-separated subset of regions")
-    parser.add_argument("--method", default=None, help="forecasting method (default xgboost)")
+    parser.add_argument("--method", default=None, help="forecasting method (default hybrid)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--gates", type=Path, default=None, help="gate thresholds (TOML)")
     parser.add_argument("--backtest-years", type=float, default=None)

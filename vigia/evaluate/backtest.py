@@ -2,11 +2,13 @@
 
 At each origin a forecaster sees only weeks up to and including the origin, both when it is
 (re)fitted and when it predicts. Models are refitted every ``refit_every`` origins (default 13
-weeks, a quarter) on all data up to the first origin of the block.
+weeks, a quarter) on all data up to the first origin of the block; a model class may ask to be
+refitted less often (``Forecaster.refit_weeks``, for expensive models), never more often.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,6 +56,7 @@ class BacktestResult:
     summary: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     refit_every: int = 13
+    refit_blocks: dict[str, int] = field(default_factory=dict)
 
     def scores_json(self) -> dict[str, Any]:
         """The ``scores.json`` document."""
@@ -69,6 +72,9 @@ class BacktestResult:
             "horizons": list(any_forecast.horizons),
             "quantile_levels": list(any_forecast.levels),
             "refit_every": self.refit_every,
+            "refit_every_by_method": {
+                name: self.refit_every * blocks for name, blocks in self.refit_blocks.items()
+            },
             "seconds": {name: round(value, 2) for name, value in self.seconds.items()},
         }
 
@@ -97,7 +103,10 @@ def rolling_origin_backtest(
         panel: Validated weekly panel.
         factories: Method name → callable returning a fresh, unfitted forecaster.
         origins: Forecast origins (week starts); default :func:`default_origins`.
-        refit_every: Refit each model every this many origins.
+        refit_every: Refit each model every this many origins — or, for a model whose
+            ``refit_weeks`` is larger (expensive models), every ``refit_weeks`` rounded up to a
+            multiple of ``refit_every``. Between refits a model keeps its parameters and
+            forecasts from the newer weeks.
         baseline: Method the relative scores are computed against (must be in ``factories``).
         progress: Called with a short message after each refit block.
     """
@@ -105,16 +114,25 @@ def rolling_origin_backtest(
         raise VigiaError(f"baseline method {baseline!r} is not among the methods backtested")
     chosen = sorted(pd.Timestamp(o) for o in (origins or default_origins(panel)))
     blocks = [chosen[i : i + refit_every] for i in range(0, len(chosen), refit_every)]
+    every = {
+        name: max(1, math.ceil(factory().refit_weeks / refit_every))
+        for name, factory in factories.items()
+    }
     collected: dict[str, list[QuantileForecast]] = {name: [] for name in factories}
     seconds = dict.fromkeys(factories, 0.0)
-    for number, block in enumerate(blocks, start=1):
+    models: dict[str, Forecaster] = {}
+    for number, block in enumerate(blocks):
         for name, factory in factories.items():
             started = time.perf_counter()
-            collected[name].append(forecast_block(panel, factory, block))
+            if number % every[name] == 0:
+                models[name] = factory().fit(panel[panel["week_start"] <= block[0]])
+            # The model is not even handed weeks after the block's last origin.
+            visible = panel[panel["week_start"] <= block[-1]]
+            collected[name].append(models[name].predict_origins(visible, block))
             seconds[name] += time.perf_counter() - started
         if progress:
             progress(
-                f"backtest block {number}/{len(blocks)} (origins {block[0]:%Y-%m-%d} … "
+                f"backtest block {number + 1}/{len(blocks)} (origins {block[0]:%Y-%m-%d} … "
                 f"{block[-1]:%Y-%m-%d}) done"
             )
     forecasts = {name: QuantileForecast.concat(parts) for name, parts in collected.items()}
@@ -125,6 +143,7 @@ def rolling_origin_backtest(
         origins=chosen,
         seconds=seconds,
         refit_every=refit_every,
+        refit_blocks=every,
     )
     result.summary = compare_methods(tables, baseline=baseline)
     return result

@@ -129,30 +129,17 @@ def endemic_channel(
             for shift in range(-window, window + 1)
         ]
     )
-    # Week 53 exists in few years: pool it with its neighbours only through the window.
+    # Week 53 exists in few years: it gets values through the window from weeks 52 and 1.
     grouped = pooled.groupby(["region", "week"])["cases"]
-    stats = grouped.agg(["count", "mean", "std"]).join(
-        grouped.quantile([0.25, 0.5, 0.75]).unstack()
-    )
     if method == "quartiles":
-        lower, center, upper = stats[0.25], stats[0.5], stats[0.75]
+        lower, center, upper = (grouped.quantile(q) for q in (0.25, 0.5, 0.75))
     else:
-        spread = 2 * stats["std"].fillna(0.0)
-        lower, center, upper = (
-            (stats["mean"] - spread).clip(lower=0),
-            stats["mean"],
-            stats["mean"] + spread,
-        )
-    n_years = past.groupby("region")["year"].nunique().reindex(stats.index.get_level_values(0))
-    table = pd.DataFrame(
-        {
-            "lower": lower.to_numpy(),
-            "center": center.to_numpy(),
-            "upper": upper.to_numpy(),
-            "years": n_years.fillna(0).to_numpy(dtype="int64"),
-        },
-        index=stats.index,
-    ).reset_index()
+        mean, spread = grouped.mean(), 2 * grouped.std().fillna(0.0)
+        lower, center, upper = (mean - spread).clip(lower=0), mean, mean + spread
+    table = pd.DataFrame({"lower": lower, "center": center, "upper": upper})
+    n_years = past.groupby("region")["year"].nunique()
+    table["years"] = n_years.reindex(table.index.get_level_values(0)).to_numpy()
+    table = table.reset_index()
     regions = sorted(panel["region"].astype(str).unique())
     full = pd.MultiIndex.from_product(
         [regions, range(1, WEEKS_PER_YEAR + 1)], names=["region", "week"]

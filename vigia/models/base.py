@@ -149,6 +149,9 @@ class Forecaster(ABC):
 
     name: ClassVar[str]
     min_history: ClassVar[int] = 1
+    # Backtests refit this model at most every this many weeks (0: as often as the backtest
+    # says). Expensive models set it to keep the training pipeline's backtest within budget.
+    refit_weeks: ClassVar[int] = 0
 
     def __init__(
         self, horizons: Sequence[int] = HORIZONS, levels: Sequence[float] = FLUSIGHT_LEVELS

@@ -36,3 +36,17 @@ def make_forecaster(method: str, seed: int = 0) -> Forecaster:
         )
     factory = FORECASTERS[method]
     return factory(seed=seed) if method in SEEDED else factory()
+
+
+def parse_methods(text: str) -> list[str]:
+    """Method names from ``"a,b"`` or ``"all"`` (the non-baseline methods of ``BENCHMARKED``)."""
+    if text.strip() == "all":
+        return [m for m in BENCHMARKED if m not in BASELINES]
+    methods = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in FORECASTERS]
+    if unknown or not methods:
+        raise VigiaError(
+            f"unknown method(s) {', '.join(unknown) or '(none)'}; choose from "
+            f"{', '.join(sorted(FORECASTERS))} or 'all'"
+        )
+    return methods

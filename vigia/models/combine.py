@@ -61,20 +61,34 @@ def mean_wis(values: np.ndarray, levels: tuple[float, ...], y: np.ndarray) -> fl
 
 
 def learn_weights(
-    values: np.ndarray, levels: tuple[float, ...], y: np.ndarray, step: float = 0.1
+    values: np.ndarray,
+    levels: tuple[float, ...],
+    y: np.ndarray,
+    step: float = 0.1,
+    per_horizon: bool = False,
+    tolerance: float = 0.0,
 ) -> np.ndarray:
-    """Per-horizon member weights that minimise mean WIS on out-of-sample forecasts.
+    """Member weights that minimise mean WIS of the weighted quantile average on out-of-sample
+    forecasts, searched on a simplex grid.
 
     Args:
         values: ``(members, rows, horizons, levels)`` out-of-sample member forecasts.
         levels: Quantile levels.
         y: ``(rows, horizons)`` observed values (NaN where unknown).
         step: Grid step on the simplex.
+        per_horizon: One weight vector per horizon (else one shared by all horizons, learned
+            on all horizons' rows: four times the data per weight).
+        tolerance: Prefer the most even weights whose WIS is within this fraction of the
+            best (guards against weights fitted to the noise of a short fold).
 
     Returns:
         ``(members, horizons)``; ties go to the more even weights.
     """
-    members, _, horizons, _ = values.shape
+    members, rows, horizons, quantiles = values.shape
+    if not per_horizon:
+        stacked = values.transpose(0, 2, 1, 3).reshape(members, horizons * rows, 1, quantiles)
+        shared = learn_weights(stacked, levels, y.T.reshape(-1, 1), step, True, tolerance)
+        return np.repeat(shared, horizons, axis=1)
     grid = simplex_grid(members, step)
     evenness = -np.abs(grid - 1 / members).sum(axis=1)
     order = np.argsort(-evenness, kind="stable")  # most even first: it wins ties
@@ -84,7 +98,9 @@ def learn_weights(
             mean_wis(np.einsum("mrq,m->rq", values[:, :, j, :], grid[i]), levels, y[:, j])
             for i in order
         ]
-        out[:, j] = grid[order[int(np.argmin(scores))]]
+        best = min(scores)
+        first_good = next(i for i, v in enumerate(scores) if v <= best * (1 + tolerance))
+        out[:, j] = grid[order[first_good]]
     return out
 
 
@@ -103,15 +119,16 @@ def learn_spread(
         candidates: Factors tried; 1.0 wins ties.
     """
     median_index = levels.index(0.5)
-    horizons = values.shape[1]
-    ordered = sorted(candidates, key=lambda f: abs(f - 1.0))
-    out = np.ones(horizons)
-    for j in range(horizons):
-        scores = []
-        for factor in ordered:
-            factors = np.ones(horizons)
-            factors[j] = factor
-            scaled = scale_spread(values[:, j : j + 1, :], factors[j : j + 1], median_index)
-            scores.append(mean_wis(scaled, levels, y[:, j : j + 1]))
+    ordered = sorted(candidates, key=lambda f: abs(f - 1.0))  # 1.0 first: it wins ties
+    out = np.ones(values.shape[1])
+    for j in range(values.shape[1]):
+        scores = [
+            mean_wis(
+                scale_spread(values[:, j : j + 1, :], np.array([factor]), median_index),
+                levels,
+                y[:, j : j + 1],
+            )
+            for factor in ordered
+        ]
         out[j] = ordered[int(np.argmin(scores))]
     return out

@@ -61,6 +61,7 @@ class HybridForecaster(Forecaster):
 
     name = "hybrid"
     min_history = max(factory.min_history for factory in MEMBERS.values())
+    refit_weeks = 26  # backtests refit it half as often as the others (see docs/forecasting.md)
 
     def __init__(
         self,
@@ -68,8 +69,11 @@ class HybridForecaster(Forecaster):
         levels: Sequence[float] = FLUSIGHT_LEVELS,
         members: Sequence[str] = ("xgboost", "lstm", "autoets", "persistence"),
         folds: int = 1,
-        fold_weeks: int = 26,
+        fold_weeks: int = 52,
         weight_step: float = 0.1,
+        per_horizon: bool = False,
+        tolerance: float = 0.0,
+        calibrate: bool = False,
         seed: int = 0,
         member_params: dict[str, dict[str, Any]] | None = None,
     ) -> None:
@@ -81,6 +85,9 @@ class HybridForecaster(Forecaster):
         self.folds = int(folds)
         self.fold_weeks = int(fold_weeks)
         self.weight_step = float(weight_step)
+        self.per_horizon = bool(per_horizon)
+        self.tolerance = float(tolerance)
+        self.calibrate = bool(calibrate)
         self.seed = int(seed)
         self.member_params = {k: dict(v) for k, v in (member_params or {}).items()}
         self.weights = np.full((len(self.members), len(self.horizons)), 1 / len(self.members))
@@ -95,6 +102,9 @@ class HybridForecaster(Forecaster):
             "folds": self.folds,
             "fold_weeks": self.fold_weeks,
             "weight_step": self.weight_step,
+            "per_horizon": self.per_horizon,
+            "tolerance": self.tolerance,
+            "calibrate": self.calibrate,
             "seed": self.seed,
             "member_params": self.member_params,
         }
@@ -138,13 +148,14 @@ class HybridForecaster(Forecaster):
     def fit(self, panel: pd.DataFrame) -> Self:
         values, y = self.out_of_sample(panel)
         self.fold_origins = int(values.shape[1])
+        self.weights = np.full((len(self.members), len(self.horizons)), 1 / len(self.members))
+        self.spread = np.ones(len(self.horizons))
         if np.isfinite(y).sum() > 0:
-            self.weights = learn_weights(values, self.levels, y, self.weight_step)
-            combined = combine(values, self.weights)
-            self.spread = learn_spread(combined, self.levels, y)
-        else:
-            self.weights = np.full((len(self.members), len(self.horizons)), 1 / len(self.members))
-            self.spread = np.ones(len(self.horizons))
+            self.weights = learn_weights(
+                values, self.levels, y, self.weight_step, self.per_horizon, self.tolerance
+            )
+            if self.calibrate:
+                self.spread = learn_spread(combine(values, self.weights), self.levels, y)
         self.fitted = {
             name: self._member(name).fit(panel)
             for name, w in zip(self.members, self.weights, strict=True)

@@ -63,7 +63,7 @@ def serve_offline(
 
     servable = load_servable(bundle_dir)
     version = int(servable.manifest.get("version", 0))
-    writer = PayloadWriter(payload_root)
+    writer = PayloadWriter(payload_root, queue_size=len(requests) + 1)  # drop nothing
     try:
         for i, body in enumerate(requests):
             batch = servable.parse_v1(body)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import mlflow.pyfunc
+from mlflow.pyfunc.model import PythonModel
 import pandas as pd
 
 
-class ForecastBundleModel(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class ForecastBundleModel(PythonModel):
     """Input: a panel (region, week_start, cases) or empty for the bundled history;
     output: long-format quantile forecasts."""
 

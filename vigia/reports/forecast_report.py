@@ -11,8 +11,8 @@ from __future__ import annotations
 import html
 import importlib.resources
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import numpy as np

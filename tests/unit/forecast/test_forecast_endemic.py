@@ -67,7 +67,11 @@ def test_pooling_neighbouring_weeks_and_mean_2sd() -> None:
 def test_too_few_past_years_give_no_channel() -> None:
     short = toy_panel()[lambda p: p["week_start"] < pd.Timestamp("2020-06-01")]
     channel = endemic_channel(short, min_years=2)
+    assert channel.years == (2019,)
     assert channel.table["upper"].isna().all()
+    no_year = endemic_channel(short[short["week_start"] < pd.Timestamp("2019-06-01")])
+    assert no_year.years == () and len(no_year.table) == 53
+    assert no_year.table["upper"].isna().all()
 
 
 def test_exceedance_probability_interpolates_the_quantile_function() -> None:

@@ -45,10 +45,14 @@ def test_backtest_forecasts_before_the_change_are_unchanged(
         "persistence": FORECASTERS["persistence"],
         method: lambda: FORECASTERS[method](**params),
     }
-    runs = [
-        rolling_origin_backtest(panel, factories, origins=origins, refit_every=4).forecasts[method]
+    results = [
+        rolling_origin_backtest(panel, factories, origins=origins, refit_every=4)
         for panel in (slice_panel, perturbed(slice_panel))
     ]
+    runs = [result.forecasts[method] for result in results]
+    # the hybrid (an expensive model) is refitted every 26 weeks, rounded up to 7 blocks of 4
+    cadence = results[0].scores_json()["refit_every_by_method"]
+    assert cadence == {"persistence": 4, method: 28 if method == "hybrid" else 4}
     before_a, after_a = split(runs[0], runs[0].values)
     before_b, after_b = split(runs[1], runs[1].values)
     assert len(before_a) > 0 and len(after_a) > 0
