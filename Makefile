@@ -50,7 +50,7 @@ lint: install  ## ruff + mypy
 compile: install  ## compile pipelines to pipelines/compiled/*.yaml (cluster image)
 	$(BIN)/vigia pipeline compile --out pipelines/compiled
 
-bench: install  ## every benchmark (see benchmarks/README.md)
+bench: install  ## every benchmark, one after the other (benchmarks/run_all.py; hours)
 	$(BIN)/python -m benchmarks.run_all
 
 clean-workspace:  ## delete the local workspace (.vigia/)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import SMALL_REGIONS, run_cli
 
 from vigia.workspace import Workspace
-
-SMALL_REGIONS = ("PIURA", "LORETO", "TUMBES")
 
 
 @pytest.fixture
@@ -37,32 +31,6 @@ def peru_panel() -> pd.DataFrame:
 def small_panel(peru_panel: pd.DataFrame) -> pd.DataFrame:
     """Three real departments, all weeks: fast enough for pipeline tests."""
     return peru_panel[peru_panel["region"].isin(SMALL_REGIONS)].reset_index(drop=True)
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(
-    args: Sequence[str],
-    env: dict[str, str] | None = None,
-    timeout: float = 600,
-    cwd: Path | None = None,
-) -> CliResult:
-    """Run the installed ``vigia`` console script as a user would."""
-    exe = Path(sys.executable).with_name("vigia")
-    proc = subprocess.run(
-        [str(exe), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
-    return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest import SMALL_REGIONS, run_cli
+from cli_helpers import SMALL_REGIONS, run_cli
 
 from vigia.errors import VigiaError
 from vigia.images import image_ref

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY_HYBRID, TINY_LSTM, TINY_XGB
+from forecast_settings import TINY_HYBRID, TINY_LSTM, TINY_XGB
 
 from vigia.evaluate.backtest import rolling_origin_backtest
 from vigia.models.catalog import FORECASTERS

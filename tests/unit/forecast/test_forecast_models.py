@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY_HYBRID, TINY_LSTM, TINY_XGB
+from forecast_settings import TINY_HYBRID, TINY_LSTM, TINY_XGB
 
 from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS, Forecaster, load_forecaster
 from vigia.models.catalog import FORECASTERS

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from conftest import TINY_HYBRID_LSTM
+from forecast_settings import TINY_HYBRID_LSTM
 
 from vigia.models.hybrid import HybridForecaster
 

@@ -1,0 +1,19 @@
+"""Tiny model settings for forecasting unit tests: same code paths as the real models."""
+
+# Small enough for unit tests, same code paths as the real models.
+TINY_LSTM = {"units": 4, "epochs": 2, "window": 8}
+TINY_XGB = {"n_estimators": 10, "n_jobs": 1}
+# Without the LSTM (each LSTM fit costs seconds of graph building and ONNX export) …
+TINY_HYBRID = {
+    "members": ["xgboost", "autoets", "persistence"],
+    "folds": 1,
+    "fold_weeks": 8,
+    "member_params": {"xgboost": TINY_XGB},
+}
+# … and with it, where the LSTM matters (serving without TensorFlow).
+TINY_HYBRID_LSTM = {
+    "members": ["xgboost", "lstm"],
+    "folds": 1,
+    "fold_weeks": 8,
+    "member_params": {"lstm": TINY_LSTM, "xgboost": TINY_XGB},
+}
