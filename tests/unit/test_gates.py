@@ -14,11 +14,20 @@ def test_no_thresholds_approve_nothing() -> None:
 def test_default_config_has_thresholds_and_gates_relative_wis() -> None:
     config = load_gate_config()
     assert config["max_relative_wis"] == 1.0
-    good = forecast_gate("xgboost", {"relative_wis": 0.8}, config, None)
-    bad = forecast_gate("constant", {"relative_wis": 3.2}, config, None)
-    assert good.approved
+    regions = {"PIURA": {"relative_wis": 0.9, "baseline_wis": 40.0}}
+    good = forecast_gate(
+        "xgboost", {"relative_wis": 0.8, "coverage_90": 0.9}, config, None, regions
+    )
+    bad = forecast_gate(
+        "constant", {"relative_wis": 3.2, "coverage_90": 0.9}, config, None, regions
+    )
+    assert good.approved, good.reasons
     assert not bad.approved
     assert any("3.200" in r and r.startswith("FAIL") for r in bad.reasons)
+    # Every default check is configured, so a candidate without coverage or regions fails.
+    bare = forecast_gate("xgboost", {"relative_wis": 0.8}, config, None)
+    assert not bare.approved
+    assert {c.name for c in bare.checks if not c.passed} == {"coverage_90", "regions"}
 
 
 def test_champion_tolerance() -> None:

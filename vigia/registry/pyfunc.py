@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlflow.pyfunc.model import PythonModel
 import pandas as pd
+from mlflow.pyfunc.model import PythonModel
 
 
 class ForecastBundleModel(PythonModel):
