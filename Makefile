@@ -31,7 +31,7 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (exact versions + has
 demo: install  ## the main job end to end: data → pipeline → gate → registry → served forecast
 	$(BIN)/vigia demo
 
-test: install infra-check browser  ## the whole test suite (what CI runs)
+test: install lint infra-check browser  ## lint, static infra checks and the whole test suite (what CI runs)
 	$(BIN)/pytest -q
 
 test-fast: install browser  ## tests not marked slow
