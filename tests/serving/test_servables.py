@@ -59,6 +59,23 @@ def test_forecasts_equal_the_models_own_and_rounds_keep_rows_apart(
     ]  # fmt: skip
 
 
+def test_many_origins_of_a_vectorised_model_equal_one_request_each(
+    tmp_path: Path, small_panel: pd.DataFrame
+) -> None:
+    """A batch repeating regions (one predict_origins call) answers what each row alone gets."""
+    train_forecaster(small_panel, "xgboost", 0, tmp_path / "xgb", {"data_hash": "test"})
+    xgb = load_servable(tmp_path / "xgb")
+    weeks = [f"{w:%Y-%m-%d}" for w in pd.date_range("2022-01-02", periods=12, freq="7D")]
+    rows = [{"region": r, "week_start": w} for w in weeks for r in ("PIURA", "TUMBES", "LORETO")]
+    rows.append({"region": "PIURA", "week_start": "2022-03-06", "history": [3.0] * 30})
+    batch = xgb.parse_v1({"instances": rows})
+    together = xgb.predict(batch)
+    for i in (0, 5, 17, 35, 36):  # bundled rows at several origins, and the sent history
+        alone = xgb.predict(xgb.parse_v1({"instances": [rows[i]]}))
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(together[0], together[3])  # PIURA at two origins differs
+
+
 def test_v2_tensors_parse_like_v1(servable: ForecastServable) -> None:
     history = np.arange(60, dtype=np.float32)[None, :]
     tensors = [

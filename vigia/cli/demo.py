@@ -156,5 +156,8 @@ def _demo(args: argparse.Namespace) -> int:
                 code = stop_server(server)
             if code not in (0, -signal.SIGINT, 130):
                 say(f"  server exited with code {code}; see {log}")
+    dashboard = ws.reports / "dashboard" / "index.html"
+    if dashboard.exists():
+        say(f"officials' dashboard (works offline): {dashboard}")
     say(f"done. MLflow UI: mlflow ui --backend-store-uri {ws.tracking_uri}")
     return 0

@@ -79,6 +79,7 @@ class ForecastServable(Servable):
         self.median_index = min(range(len(self.levels)), key=lambda i: abs(self.levels[i] - 0.5))
         self.min_history = max(int(manifest.get("min_history", 1)), int(model.min_history), 1)
         ordered = history.sort_values(["region", "week_start"])
+        self.history = ordered[["region", "week_start", "cases"]].reset_index(drop=True)
         self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {
             str(region): (
                 group["week_start"].to_numpy(dtype="datetime64[ns]"),
@@ -261,28 +262,62 @@ class ForecastServable(Servable):
     def predict(self, batch: ForecastBatch) -> np.ndarray:
         """Quantiles ``(rows, horizons, levels)``.
 
-        A forecaster predicts each region of a panel once, so rows repeating a region (several
-        origins, or the same region twice) are split into rounds of distinct regions.
+        Rows on the bundled history that repeat a region (many origins: a backfill, a dashboard)
+        are answered by one ``predict_origins`` call, which vectorised models compute at once.
+        Other rows go through ``predict``, which forecasts each region of a panel once, so rows
+        repeating a region are split into rounds of distinct regions.
         """
         values = np.empty((len(batch), len(self.horizons), len(self.levels)), dtype="float64")
+        bundled = [i for i, row in enumerate(batch.rows) if row.source == "model"]
+        if len(bundled) > len({batch.rows[i].region for i in bundled}):
+            self._predict_bundled_origins(batch, bundled, values)
+            rest = [i for i, row in enumerate(batch.rows) if row.source != "model"]
+        else:
+            rest = list(range(len(batch)))
+        self._predict_in_rounds(batch, rest, values)
+        return values
+
+    def _predict_bundled_origins(
+        self, batch: ForecastBatch, members: list[int], values: np.ndarray
+    ) -> None:
+        rows = [batch.rows[i] for i in members]
+        regions = {row.region for row in rows}
+        origins = sorted({pd.Timestamp(row.origin) for row in rows})
+        panel = self.history[self.history["region"].isin(regions)]
+        forecast = self.model.predict_origins(panel, origins)
+        keys = zip(
+            forecast.keys["region"].astype(str),
+            forecast.keys["origin"].to_numpy(dtype="datetime64[ns]"),
+            strict=True,
+        )
+        position = {key: j for j, key in enumerate(keys)}
+        for i, row in zip(members, rows, strict=True):
+            j = position.get((row.region, row.origin))
+            if j is None:
+                raise RuntimeError(f"the model returned no forecast for {row.region} {row.origin}")
+            values[i] = forecast.values[j]
+
+    def _predict_in_rounds(
+        self, batch: ForecastBatch, members: list[int], values: np.ndarray
+    ) -> None:
         rounds: list[list[int]] = []
         seen: Counter[str] = Counter()
-        for i, row in enumerate(batch.rows):
-            k = seen[row.region]
-            seen[row.region] += 1
+        for i in members:
+            region = batch.rows[i].region
+            k = seen[region]
+            seen[region] += 1
             if k == len(rounds):
                 rounds.append([])
             rounds[k].append(i)
-        for members in rounds:
-            rows = [batch.rows[i] for i in members]
+        for group in rounds:
+            rows = [batch.rows[i] for i in group]
             forecast = self.model.predict(_panel(rows))
             position = {str(r): j for j, r in enumerate(forecast.keys["region"])}
-            for i, row in zip(members, rows, strict=True):
+            for i, row in zip(group, rows, strict=True):
                 j = position.get(row.region)
                 if j is None:
                     raise RuntimeError(f"the model returned no forecast for {row.region}")
                 values[i] = forecast.values[j]
-        return values
 
     # --- responses -----------------------------------------------------------------------------
     def _target_weeks(self, row: ForecastRow) -> list[str]:
