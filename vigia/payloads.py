@@ -47,7 +47,7 @@ DEFAULT_QUEUE_SIZE = 1_000  # records; bounds memory when the writer falls behin
 # Field names that identify a person or an encounter; such keys never reach the log.
 # (Coded categories such as ``admission_type_id`` are features, not identifiers, and are kept.)
 IDENTIFIER_PATTERN = re.compile(
-    r"(patient|encounter|person|nombre|dni|document|passport|phone|email|address|ssn|"
+    r"((?<!in)(?<!out)patient|encounter|person|nombre|dni|document|passport|phone|email|address|ssn|"
     r"(^|_)name$|^id$|^uuid$)",
     re.IGNORECASE,
 )

@@ -21,12 +21,13 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "pipeline_overhead.j
 
 
 def plain_chain(root: Path, args: argparse.Namespace, gate_text: str) -> float:
-    """ingest → features → train → evaluate → register → push as direct function calls."""
+    """ingest → features → train → evaluate → register → push → dashboard as direct calls."""
     import tomllib
 
     from vigia.data.ingest import ingest_panel, write_ingest_outputs
     from vigia.evaluate.gates import Decision
     from vigia.registry.tracking import Registry
+    from vigia.reports.dashboard import write_dashboard
     from vigia.training import (
         candidate_metrics,
         evaluate_candidate,
@@ -67,6 +68,7 @@ def plain_chain(root: Path, args: argparse.Namespace, gate_text: str) -> float:
             ws.models,
             ws.tracking_uri,
         )
+        write_dashboard(ws, out / "dashboard.html", model="dengue-forecast", weeks=4)
     return time.perf_counter() - started
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from vigia.payloads import PayloadWriter, payload_record, read_payloads
+from vigia.payloads import PayloadWriter, is_identifier, payload_record, read_payloads
 
 
 def record(i: int, ts: str = "2024-05-01T12:00:00.000+00:00", **rows: object) -> dict:
@@ -56,6 +56,11 @@ def test_identifiers_never_reach_the_log(tmp_path: Path) -> None:
     (row,) = read_payloads(tmp_path)[0][0]["inputs"]
     assert row == {"age": 41, "x": None, "admission_type_id": 2}
     assert writer.stats.redacted_fields == 3
+
+
+def test_visit_counts_named_after_patients_are_features_not_identifiers() -> None:
+    assert not is_identifier("number_inpatient") and not is_identifier("number_outpatient")
+    assert is_identifier("patient_nbr") and is_identifier("PatientID")
 
 
 def test_full_queue_drops_and_broken_records_are_counted(tmp_path: Path) -> None:
