@@ -70,10 +70,15 @@ def test_many_origins_of_a_vectorised_model_equal_one_request_each(
     rows.append({"region": "PIURA", "week_start": "2022-03-06", "history": [3.0] * 30})
     batch = xgb.parse_v1({"instances": rows})
     together = xgb.predict(batch)
+    uncached = load_servable(tmp_path / "xgb")
+    uncached.cache = None
     for i in (0, 5, 17, 35, 36):  # bundled rows at several origins, and the sent history
-        alone = xgb.predict(xgb.parse_v1({"instances": [rows[i]]}))
+        alone = uncached.predict(uncached.parse_v1({"instances": [rows[i]]}))
         np.testing.assert_allclose(together[i], alone[0], rtol=1e-6, atol=1e-6)
     assert not np.allclose(together[0], together[3])  # PIURA at two origins differs
+    # Bundled-history forecasts are kept (not the client's own history) and served again as is.
+    assert len(xgb.cache) == 36
+    np.testing.assert_array_equal(xgb.predict(batch), together)
 
 
 def test_v2_tensors_parse_like_v1(servable: ForecastServable) -> None:

@@ -45,6 +45,10 @@ class ForecastRow:
     source: str  # "model" (bundled history) or "request" (sent by the client)
 
     @property
+    def key(self) -> tuple[str, np.datetime64]:
+        return (self.region, self.origin)
+
+    @property
     def weeks(self) -> np.ndarray:
         steps = np.arange(len(self.cases) - 1, -1, -1, dtype="int64")
         return self.origin - steps * WEEK
@@ -80,6 +84,10 @@ class ForecastServable(Servable):
         self.min_history = max(int(manifest.get("min_history", 1)), int(model.min_history), 1)
         ordered = history.sort_values(["region", "week_start"])
         self.history = ordered[["region", "week_start", "cases"]].reset_index(drop=True)
+        # A forecast from the bundled history is a pure function of (region, origin) within a
+        # version, so it is kept after its first request (at most one per bundled week).
+        # None turns the cache off (benchmarks time the model call with it).
+        self.cache: dict[tuple[str, np.datetime64], np.ndarray] | None = {}
         self.series: dict[str, tuple[np.ndarray, np.ndarray]] = {
             str(region): (
                 group["week_start"].to_numpy(dtype="datetime64[ns]"),
@@ -262,19 +270,31 @@ class ForecastServable(Servable):
     def predict(self, batch: ForecastBatch) -> np.ndarray:
         """Quantiles ``(rows, horizons, levels)``.
 
-        Rows on the bundled history that repeat a region (many origins: a backfill, a dashboard)
-        are answered by one ``predict_origins`` call, which vectorised models compute at once.
+        Rows on the bundled history come from the cache when asked before; those that repeat a
+        region (many origins: a backfill, a dashboard) are answered by one ``predict_origins``
+        call, which vectorised models compute at once.
         Other rows go through ``predict``, which forecasts each region of a panel once, so rows
         repeating a region are split into rounds of distinct regions.
         """
         values = np.empty((len(batch), len(self.horizons), len(self.levels)), dtype="float64")
-        bundled = [i for i, row in enumerate(batch.rows) if row.source == "model"]
+        cache = self.cache
+        todo = []
+        for i, row in enumerate(batch.rows):
+            hit = None if cache is None or row.source != "model" else cache.get(row.key)
+            if hit is None:
+                todo.append(i)
+            else:
+                values[i] = hit
+        bundled = [i for i in todo if batch.rows[i].source == "model"]
         if len(bundled) > len({batch.rows[i].region for i in bundled}):
             self._predict_bundled_origins(batch, bundled, values)
-            rest = [i for i, row in enumerate(batch.rows) if row.source != "model"]
+            rest = [i for i in todo if batch.rows[i].source != "model"]
         else:
-            rest = list(range(len(batch)))
+            rest = todo
         self._predict_in_rounds(batch, rest, values)
+        if cache is not None:
+            for i in bundled:
+                cache[batch.rows[i].key] = values[i].copy()
         return values
 
     def _predict_bundled_origins(
@@ -320,36 +340,45 @@ class ForecastServable(Servable):
                 values[i] = forecast.values[j]
 
     # --- responses -----------------------------------------------------------------------------
-    def _target_weeks(self, row: ForecastRow) -> list[str]:
-        return [_iso(row.origin + h * WEEK) for h in self.horizons]
+    def _dates(self, batch: ForecastBatch) -> tuple[np.ndarray, np.ndarray]:
+        """ISO dates of each row's origin ``(rows,)`` and target weeks ``(rows, horizons)``."""
+        origins = np.array([row.origin for row in batch.rows], dtype="datetime64[ns]")
+        steps = np.asarray(self.horizons, dtype="int64")[None, :] * WEEK
+        targets = np.asarray(origins[:, None] + steps, dtype="datetime64[ns]")
+        return (
+            np.datetime_as_string(origins, unit="D"),
+            np.datetime_as_string(targets, unit="D"),
+        )
 
     def v1_predictions(self, batch: ForecastBatch, result: np.ndarray) -> list[dict[str, Any]]:
         horizons, levels = list(self.horizons), list(self.levels)
+        origins, targets = self._dates(batch)
+        quantiles = result.tolist()
+        medians = result[:, :, self.median_index].tolist()
         return [
             {
                 "region": row.region,
-                "origin": _iso(row.origin),
+                "origin": str(origins[i]),
                 "horizons": horizons,
-                "target_weeks": self._target_weeks(row),
+                "target_weeks": targets[i].tolist(),
                 "quantile_levels": levels,
-                "quantiles": values.tolist(),
-                "median": values[:, self.median_index].tolist(),
+                "quantiles": quantiles[i],
+                "median": medians[i],
             }
-            for row, values in zip(batch.rows, result, strict=True)
+            for i, row in enumerate(batch.rows)
         ]
 
     def v2_outputs(self, batch: ForecastBatch, result: np.ndarray) -> list[Tensor]:
-        n, h = result.shape[:2]
+        origins, targets = self._dates(batch)
         arrays = {
             "region": np.array([r.region for r in batch.rows], dtype=object),
-            "origin": np.array([_iso(r.origin) for r in batch.rows], dtype=object),
+            "origin": origins.astype(object),
             "horizon": np.asarray(self.horizons, dtype="int32"),
             "quantile_level": np.asarray(self.levels, dtype="float64"),
-            "target_week": np.array([self._target_weeks(r) for r in batch.rows], dtype=object)
-            .reshape(n, h),
+            "target_week": targets.astype(object),
             "quantiles": result.astype("float32"),
             "median": result[:, :, self.median_index].astype("float32"),
-        }  # fmt: skip
+        }
         return [
             Tensor(spec.name, spec.datatype, list(arrays[spec.name].shape), arrays[spec.name])
             for spec in self.outputs
@@ -383,29 +412,19 @@ class ForecastServable(Servable):
         """Input rows: region, origin, last_cases, history_weeks, history_source and every
         feature at the origin; output rows: quantiles per horizon with their levels."""
         features = self._features(batch.rows)
+        origins, _ = self._dates(batch)
         inputs = [
             {
                 "region": row.region,
-                "origin": _iso(row.origin),
+                "origin": str(origin),
                 "last_cases": float(row.cases[-1]),
                 "history_weeks": len(row.cases),
                 "history_source": row.source,
                 **feats,
             }
-            for row, feats in zip(batch.rows, features, strict=True)
+            for row, origin, feats in zip(batch.rows, origins, features, strict=True)
         ]
-        outputs = [
-            {
-                "region": pred["region"],
-                "origin": pred["origin"],
-                "horizons": pred["horizons"],
-                "target_weeks": pred["target_weeks"],
-                "quantile_levels": pred["quantile_levels"],
-                "quantiles": np.round(values, 3).tolist(),
-                "median": np.round(values[:, self.median_index], 3).tolist(),
-            }
-            for pred, values in zip(self.v1_predictions(batch, result), result, strict=True)
-        ]
+        outputs = self.v1_predictions(batch, np.round(result, 3))
         return inputs, outputs
 
     def _features(self, rows: list[ForecastRow]) -> list[dict[str, float]]:
