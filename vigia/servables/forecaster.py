@@ -13,6 +13,7 @@ Any :class:`~vigia.models.base.Forecaster` works: it is loaded with ``load_forec
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from vigia.models.bundle import load_forecast_bundle
 from vigia.servables.base import Servable, Tensor, TensorSpec, as_number, json_type
 from vigia.servables.errors import InvalidRequest
 
+log = logging.getLogger(__name__)
 FIELDS = ("region", "week_start", "history")
 MAX_HISTORY_WEEKS = 1040  # 20 years of weekly counts per row
 WEEK = np.timedelta64(7, "D")
@@ -286,11 +288,15 @@ class ForecastServable(Servable):
             else:
                 values[i] = hit
         bundled = [i for i in todo if batch.rows[i].source == "model"]
+        rest = todo
         if len(bundled) > len({batch.rows[i].region for i in bundled}):
-            self._predict_bundled_origins(batch, bundled, values)
-            rest = [i for i in todo if batch.rows[i].source != "model"]
-        else:
-            rest = todo
+            try:
+                self._predict_bundled_origins(batch, bundled, values)
+                rest = [i for i in todo if batch.rows[i].source != "model"]
+            except (VigiaError, ValueError, KeyError):
+                # A ragged history (a region starting later) can make some (region, origin)
+                # pairs nobody asked for unforecastable: answer row by row instead.
+                log.info("%s: falling back to per-region rounds", self.folder)
         self._predict_in_rounds(batch, rest, values)
         if cache is not None:
             for i in bundled:
@@ -312,10 +318,7 @@ class ForecastServable(Servable):
         )
         position = {key: j for j, key in enumerate(keys)}
         for i, row in zip(members, rows, strict=True):
-            j = position.get((row.region, row.origin))
-            if j is None:
-                raise RuntimeError(f"the model returned no forecast for {row.region} {row.origin}")
-            values[i] = forecast.values[j]
+            values[i] = forecast.values[position[row.key]]  # KeyError: fall back to rounds
 
     def _predict_in_rounds(
         self, batch: ForecastBatch, members: list[int], values: np.ndarray
