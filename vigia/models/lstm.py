@@ -12,6 +12,7 @@ gives exactly the quantiles the backtest scored, and a serving process never imp
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -166,6 +167,7 @@ def _train_network(
     seed: int,
 ) -> Any:
     """Fit the Keras network on ``windows`` (n, T, C) → ``labels`` (n, H) with a pinball loss."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ start-up chatter
     import keras
     import tensorflow as tf
 
