@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import httpx
 import numpy as np
 
 from benchmarks.machine import machine_info
+from vigia.cli.common import free_ports
 from vigia.serving.runtime import limit_math_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "serving.json"
@@ -52,17 +52,6 @@ V1_HISTORY_BODY = {
     ]
 }
 V2_BODY = {"inputs": [{"name": "region", "datatype": "BYTES", "shape": [1], "data": ["PIURA"]}]}
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def rss_mb(pid: int) -> dict[str, float]:

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from cli_helpers import SMALL_REGIONS, run_cli
 
+from vigia.cli.common import free_ports
 from vigia.errors import VigiaError
 from vigia.images import image_ref
 from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
@@ -96,7 +97,7 @@ def test_predictor_image_serves_the_pushed_model_as_non_root(runs: dict[str, Any
     store = Path(runs["container"]["run"]).parents[1] / "models"
     model, history, _ = load_forecast_bundle(ModelStore(store).version_dir(MODEL, 1))
     expected = model.predict(history[history["region"] == "PIURA"]).values[0]
-    http_port, grpc_port = _free_ports(2)
+    http_port, grpc_port = free_ports(2)
     predictor = start_predictor(store, http_port=http_port, grpc_port=grpc_port)
     try:
         predictor.wait_ready()
@@ -153,16 +154,3 @@ def test_failing_component_fails_the_run_with_its_message(
 
 def _without_timings(scores: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in scores.items() if key != "seconds"}
-
-
-def _free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()

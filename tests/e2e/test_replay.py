@@ -16,7 +16,7 @@ import httpx
 import pytest
 from browser import load_page
 
-from vigia.cli.demo import free_port
+from vigia.cli.common import free_ports
 from vigia.registry.store import ModelStore
 
 # The northern coast and its neighbours: the 2022 outbreak (Piura, Áncash, Lambayeque) and
@@ -61,7 +61,7 @@ def test_replay_warns_retrains_and_reports_show_in_the_evidently_ui(tmp_path: Pa
     assert live == timeline[-1]["live_version"]
 
     # The Evidently UI on the workspace: the weeks that warned and retrained are there.
-    port = free_port()
+    (port,) = free_ports(1)
     ui = subprocess.Popen(
         vigia(ws, "ui", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

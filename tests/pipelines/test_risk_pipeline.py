@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from vigia.cli.common import free_ports
 from vigia.data.readmission import load_readmission_raw
 from vigia.images import image_ref
 from vigia.pipelines.compile import compile_all
@@ -115,16 +115,10 @@ def test_registered_version_loads_as_an_mlflow_pyfunc(run: dict) -> None:
     np.testing.assert_allclose(got["probability"].to_numpy(), expected)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(run: dict) -> Iterator[str]:
     ws = run["ws"]
-    port, grpc = _free_port(), _free_port()
+    port, grpc = free_ports(2)
     log = ws.logs / "risk-server.log"
     vigia = str(Path(sys.executable).with_name("vigia"))
     with open(log, "wb") as handle:

@@ -18,13 +18,13 @@ from serving_helpers import (
     SWAP,
     Served,
     Setup,
-    free_ports,
     register,
     start,
     stop,
     wait_ready,
 )
 
+from vigia.cli.common import free_ports
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.store import ModelStore

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say
+from vigia.cli.common import Step, free_ports, say
 from vigia.cli.pipeline import add_training_options, print_outcome, run_training
 from vigia.errors import VigiaError
 
@@ -34,12 +33,6 @@ def register(commands: Any) -> None:
         "--keep-serving", action="store_true", help="leave the server running at the end"
     )
     parser.set_defaults(handler=_demo)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_server(workspace: Path, port: int, grpc_port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -122,10 +115,11 @@ def _demo(args: argparse.Namespace) -> int:
     live = store.current(MODEL)
     if live is None:
         raise VigiaError("no approved model to serve: the gate rejected every version so far")
-    port = args.port or free_port()
+    http_port, grpc_port = free_ports(2)
+    port = args.port or http_port
     log = ws.logs / "demo-server.log"
     with Step(f"starting KServe model server (live version {live})"):
-        server = start_server(ws.root, port, free_port(), log)
+        server = start_server(ws.root, port, grpc_port, log)
         try:
             ready_after = wait_ready(f"http://127.0.0.1:{port}/v2/models/{MODEL}/ready", server)
         except VigiaError:

@@ -85,8 +85,8 @@ def _replay(args: argparse.Namespace) -> int:
     import httpx
     import pandas as pd
 
-    from vigia.cli.common import workspace
-    from vigia.cli.demo import free_port, start_server, stop_server, wait_ready
+    from vigia.cli.common import free_ports, workspace
+    from vigia.cli.demo import start_server, stop_server, wait_ready
     from vigia.cli.monitor import monitor_config_text, passive_openmp, training_for_retrain
     from vigia.cli.pipeline import run_training, training_overrides
     from vigia.data.ingest import ingest_panel
@@ -134,10 +134,11 @@ def _replay(args: argparse.Namespace) -> int:
 
     paths = MonitorPaths.from_workspace(ws)
     folder = ws.payload_logs / MODEL
-    port = args.port or free_port()
+    http_port, grpc_port = free_ports(2)
+    port = args.port or http_port
     log = ws.logs / "replay-server.log"
     with Step("starting the KServe model server (vigia serve)"):
-        server = start_server(ws.root, port, free_port(), log)
+        server = start_server(ws.root, port, grpc_port, log)
         try:
             wait_ready(f"http://127.0.0.1:{port}/v2/models/{MODEL}/ready", server)
         except VigiaError:
