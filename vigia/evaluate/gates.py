@@ -36,6 +36,17 @@ class Decision:
     # What each configured check means (check key → explanation), shown in the artifact.
     explanations: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls, model: str, checks: list[Check], explanations: dict[str, str] | None = None
+    ) -> Decision:
+        """Approved only if there are checks and all pass: no thresholds → not approved."""
+        if not checks:
+            message = "no gate thresholds configured: nothing is approved"
+            checks = [Check("configured", False, None, None, message)]
+        approved = all(c.passed for c in checks)
+        return cls(model=model, approved=approved, checks=checks, explanations=explanations or {})
+
     @property
     def reasons(self) -> list[str]:
         return [("PASS " if c.passed else "FAIL ") + c.message for c in self.checks]
@@ -146,25 +157,10 @@ def forecast_gate(
                 float(config.get("region_min_baseline_wis", 0.0)),
             )
         )
-    if not checks:
-        checks.append(
-            Check(
-                "configured",
-                False,
-                None,
-                None,
-                "no gate thresholds configured: nothing is approved",
-            )
-        )
     explanations = {
         f"{key} = {config[key]}": text for key, text in FORECAST_CHECKS.items() if key in config
     }
-    return Decision(
-        model=model,
-        approved=all(c.passed for c in checks),
-        checks=checks,
-        explanations=explanations,
-    )
+    return Decision.of(model, checks, explanations)
 
 
 def _missing(name: str, what: str) -> Check:

@@ -97,14 +97,4 @@ def risk_gate(
                     f"ROC-AUC {value:.4f} vs champion {best:.4f} (tolerance {tolerance:.4f})",
                 )
             )
-    if not checks:
-        checks.append(
-            Check(
-                "configured",
-                False,
-                None,
-                None,
-                "no gate thresholds configured: nothing is approved",
-            )
-        )
-    return Decision(model=model, approved=all(c.passed for c in checks), checks=checks)
+    return Decision.of(model, checks)
