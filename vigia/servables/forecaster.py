@@ -414,20 +414,19 @@ class ForecastServable(Servable):
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Input rows: region, origin, last_cases, history_weeks, history_source and every
         feature at the origin; output rows: quantiles per horizon with their levels."""
+        outputs = self.v1_predictions(batch, np.round(result, 3))
         features = self._features(batch.rows)
-        origins, _ = self._dates(batch)
         inputs = [
             {
                 "region": row.region,
-                "origin": str(origin),
+                "origin": out["origin"],
                 "last_cases": float(row.cases[-1]),
                 "history_weeks": len(row.cases),
                 "history_source": row.source,
                 **feats,
             }
-            for row, origin, feats in zip(batch.rows, origins, features, strict=True)
+            for row, out, feats in zip(batch.rows, outputs, features, strict=True)
         ]
-        outputs = self.v1_predictions(batch, np.round(result, 3))
         return inputs, outputs
 
     def _features(self, rows: list[ForecastRow]) -> list[dict[str, float]]:
