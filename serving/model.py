@@ -191,7 +191,7 @@ class VigiaModel(Model):
             else:
                 response = {
                     "model_name": self.name,
-                    "model_version": live.version,
+                    "model_version": str(live.version),  # a string, as in V2 and gRPC
                     "predictions": servable.v1_predictions(batch, result),
                 }
         except InvalidRequest as exc:
