@@ -12,7 +12,7 @@ from vigia.evaluate.backtest import BacktestResult
 from vigia.evaluate.endemic import endemic_channel, forecast_alerts
 from vigia.evaluate.forecast_scores import method_table, region_table
 from vigia.models.base import Forecaster
-from vigia.models.catalog import BASELINES
+from vigia.models.catalog import BASELINES, FORECASTERS
 from vigia.reports.forecast_report import ReportInput, write_report
 from vigia.reports.hubverse import hub_model_id, write_hub
 
@@ -41,6 +41,11 @@ def markdown_table_html(markdown: str) -> str:
     return "".join([*out, "</table>"])
 
 
+def describe(method: object) -> str:
+    """The first line of a forecaster class's docstring."""
+    return (getattr(method, "__doc__", None) or "").strip().split("\n")[0]
+
+
 def write_backtest_outputs(
     result: BacktestResult,
     panel: pd.DataFrame,
@@ -56,7 +61,8 @@ def write_backtest_outputs(
     tables += region_table(scores) + "\n"
     (out / "scores.md").write_text(tables, encoding="utf-8")
     forecasts = {hub_model_id(name): forecast for name, forecast in result.forecasts.items()}
-    write_hub(out / "hub", forecasts, panel, locations, file_format)
+    methods = {hub_model_id(name): (name, describe(FORECASTERS[name])) for name in result.forecasts}
+    write_hub(out / "hub", forecasts, panel, locations, file_format, methods)
     ranked = sorted(scores["methods"], key=lambda m: scores["methods"][m]["relative_wis"])
     candidates = [m for m in ranked if m not in BASELINES] or ranked
     method = report_method if report_method in result.forecasts else candidates[0]
@@ -90,7 +96,8 @@ def write_forecast_outputs(
     hub ``out/hub/``, ``alerts.csv`` and ``report.html``; returns the paths and alerts."""
     out.mkdir(parents=True, exist_ok=True)
     forecast = model.predict(history)
-    paths = write_hub(out / "hub", {model_id: forecast}, history, locations, file_format)
+    methods = {model_id: (label, describe(type(model)))}
+    paths = write_hub(out / "hub", {model_id: forecast}, history, locations, file_format, methods)
     if model.endemic is not None:
         alerts = forecast_alerts(forecast, model.endemic)
     else:

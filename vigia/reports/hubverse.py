@@ -5,6 +5,7 @@ A hub folder holds::
     hub-config/tasks.json        targets, horizons, locations, rounds and the quantile levels
     hub-config/admin.json        hub name, maintainer, accepted file formats, time zone
     hub-config/target-data.json  the columns of the target data
+    hub-config/model-metadata-schema.json, model-metadata/<model_id>.yml   what each model is
     model-output/<model_id>/<round_id>-<model_id>.csv   (or .parquet) one file per model and round
     target-data/time-series.csv  the observed weekly counts (target_end_date, target, location,
                                  observation)
@@ -20,6 +21,7 @@ a ``region,location`` mapping CSV gives. The config files follow the hubverse sc
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +31,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import yaml
 
 from vigia.allocate.population import peru_departments
 from vigia.errors import DataContractError, VigiaError
@@ -95,9 +98,15 @@ def location_codes(regions: Iterable[str], mapping: str | Path | None = None) ->
 def _read_mapping(path: Path) -> dict[str, str]:
     if not path.is_file():
         raise DataContractError(f"{path}: locations file not found")
-    try:
-        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    if not path.read_bytes().strip():
+        raise DataContractError(f"{path}: locations file is empty")
+    try:  # comma- or semicolon-separated
+        frame = pd.read_csv(
+            path, sep=None, engine="python", dtype=str, encoding="utf-8-sig", keep_default_na=False
+        )
+    except UnicodeDecodeError:
+        raise DataContractError(f"{path}: not UTF-8 text; re-save the file as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise DataContractError(f"{path}: cannot read as CSV ({exc})") from None
     if not {"region", "location"} <= set(frame.columns):
         raise DataContractError(f"{path}: need the columns region,location")
@@ -242,6 +251,43 @@ TARGET_DATA_CONFIG = {
 }
 
 
+METADATA_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Schema for the model metadata of a Vigía forecast hub",
+    "type": "object",
+    "properties": {
+        "team_name": {"type": "string"},
+        "team_abbr": {"type": "string", "pattern": "^[a-zA-Z0-9_+]+$", "maxLength": 16},
+        "model_name": {"type": "string"},
+        "model_abbr": {"type": "string", "pattern": "^[a-zA-Z0-9_+]+$", "maxLength": 15},
+        "model_version": {"type": "string"},
+        "designated_model": {"type": "boolean"},
+        "methods": {"type": "string"},
+    },
+    "required": [
+        "team_name",
+        "team_abbr",
+        "model_name",
+        "model_abbr",
+        "designated_model",
+        "methods",
+    ],
+}
+
+
+def model_metadata(model_id: str, name: str, methods: str) -> dict[str, Any]:
+    """``model-metadata/<model_id>.yml`` content (team and model from the id)."""
+    team, model = model_id.split("-", 1)
+    return {
+        "team_name": "Vigía" if team == "vigia" else team,
+        "team_abbr": team,
+        "model_name": name,
+        "model_abbr": model,
+        "designated_model": False,
+        "methods": methods,
+    }
+
+
 def _optional(values: Iterable[Any]) -> dict[str, Any]:
     return {"required": None, "optional": list(values)}
 
@@ -266,11 +312,12 @@ def write_hub(
     panel: pd.DataFrame,
     locations: Mapping[str, str],
     file_format: str = "csv",
+    methods: Mapping[str, tuple[str, str]] | None = None,
     name: str = "Vigía dengue forecasts",
 ) -> list[Path]:
     """A hub of ``forecasts`` (one per model id), one file per model and round, with its config
-    and target data; adds to the rounds and models already in ``hub``. Returns the
-    model-output files written."""
+    and target data; adds to the rounds and models already in ``hub``. ``methods`` gives each
+    model id's (name, description) for its metadata. Returns the model-output files written."""
     frames = {model_id: to_hubverse(f, locations) for model_id, f in forecasts.items()}
     first = next(iter(forecasts.values()))
     config = tasks_config(pd.concat(frames.values()), first.levels, first.horizons)
@@ -289,9 +336,19 @@ def write_hub(
     ]
     tasks_file.parent.mkdir(parents=True, exist_ok=True)
     tasks_file.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-    configs = {"admin": admin_config(name), "target-data": TARGET_DATA_CONFIG}
+    configs = {
+        "admin": admin_config(name),
+        "target-data": TARGET_DATA_CONFIG,
+        "model-metadata-schema": METADATA_SCHEMA,
+    }
     for config_name, content in configs.items():
         text = json.dumps(content, indent=2, ensure_ascii=False)
         (hub / "hub-config" / f"{config_name}.json").write_text(text, encoding="utf-8")
+    (hub / "model-metadata").mkdir(exist_ok=True)
+    for model_id in forecasts:
+        model_name, description = (methods or {}).get(model_id, (model_id, ""))
+        metadata = model_metadata(model_id, model_name, description)
+        text = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False)
+        (hub / "model-metadata" / f"{model_id}.yml").write_text(text, encoding="utf-8")
     write_target_data(panel, hub, locations)
     return written

@@ -13,6 +13,7 @@ import jsonschema
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hubdata.create_target_data_schema import TargetType
 
 from vigia.reports.hubverse import COLUMNS, TARGET
@@ -76,6 +77,14 @@ def test_forecast_report_writes_a_valid_hub(cli, zeros_panel: pd.DataFrame, tmp_
     assert task["task_ids"]["horizon"]["optional"] == [1, 2, 3, 4]
     assert task["task_ids"]["location"]["optional"] == ["04", "07", "20"]
     assert task["task_ids"]["reference_date"]["optional"] == ["2022-12-31"]
+
+    # model metadata, checked against the hub's own metadata schema (as hubverse validation does)
+    metadata_schema = read_config(hub, "model-metadata-schema")
+    assert hubdata.connect_hub(hub).model_metadata_schema == metadata_schema
+    metadata = yaml.safe_load((hub / "model-metadata" / "vigia-persistence.yml").read_text("utf-8"))
+    jsonschema.validate(metadata, metadata_schema)
+    assert metadata["team_abbr"] == "vigia" and metadata["model_abbr"] == "persistence"
+    assert metadata["methods"].startswith("Last observed value")
 
     table = hub_table(hub)
     assert len(table) == len(rows)
@@ -166,6 +175,16 @@ def test_locations_file_missing_a_region_is_one_line(
     assert result.stderr.strip().splitlines() == [
         f"vigia: error: {mapping}: no location code for region(s) PIURA"
     ]
+
+
+def test_bad_model_id_is_one_line_before_any_work(cli, tmp_path: Path) -> None:
+    result = cli(["forecast", "report", "--model-id", "my model", "--out", str(tmp_path / "x")])
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        "vigia: error: model id 'my model' is not a hubverse id 'team-model' (letters, digits, "
+        "'_' or '+'; team ≤ 16 and model ≤ 15 characters)"
+    ]
+    assert not (tmp_path / "x").exists()
 
 
 def hub_wis(hub: Path) -> pd.Series:
