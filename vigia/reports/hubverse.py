@@ -146,7 +146,8 @@ def to_hubverse(forecast: QuantileForecast, locations: Mapping[str, str]) -> pd.
 def write_rounds(
     frame: pd.DataFrame, hub: Path, model_id: str, file_format: str = "csv"
 ) -> list[Path]:
-    """One model-output file per round (``reference_date``) of ``frame``."""
+    """One model-output file per round (``reference_date``) of ``frame``; it replaces the
+    model's earlier file of that round in either format (a hub takes one file per round)."""
     if file_format not in FILE_FORMATS:
         raise VigiaError(f"hub file format must be one of {', '.join(FILE_FORMATS)}")
     folder = hub / "model-output" / check_model_id(model_id)
@@ -154,6 +155,8 @@ def write_rounds(
     paths = []
     for round_id, rows in frame.groupby("reference_date", sort=True):
         path = folder / f"{round_id}-{model_id}.{file_format}"
+        for other in FILE_FORMATS:
+            (folder / f"{round_id}-{model_id}.{other}").unlink(missing_ok=True)
         rows = rows[list(COLUMNS)].reset_index(drop=True)
         if file_format == "csv":
             rows.to_csv(path, index=False)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hubdata.create_target_data_schema import TargetType
 
-from vigia.reports.hubverse import COLUMNS, TARGET
+from vigia.reports.hubverse import COLUMNS, TARGET, write_rounds
 
 SCHEMAS = Path(__file__).with_name("hubverse_schemas")
 TASK_IDS_AND_LEVEL = ("reference_date", "horizon", "location", "target_end_date", "output_type_id")
@@ -107,8 +107,9 @@ def test_forecast_report_writes_a_valid_hub(cli, zeros_panel: pd.DataFrame, tmp_
 def test_a_second_round_in_parquet_with_a_locations_file(
     cli, zeros_panel: pd.DataFrame, tmp_path: Path
 ) -> None:
-    """Two rounds into one hub (the second in Parquet, codes from a mapping file): the hub
-    describes both rounds and hubdata reads both formats."""
+    """Two runs into one hub (codes from a mapping file): the first round in CSV, the second
+    in Parquet. The hub describes both rounds and hubdata reads both formats; rewriting a
+    round in the other format replaces its file (a hub takes one file per round)."""
     mapping = tmp_path / "codes.csv"
     mapping.write_text("region,location\nAREQUIPA,PE-ARE\nCALLAO,PE-CAL\nPIURA,PE-PIU\n")
     out = tmp_path / "report"
@@ -149,6 +150,14 @@ def test_a_second_round_in_parquet_with_a_locations_file(
         "2022-12-24": 3 * 4 * 23,
         "2022-12-31": 3 * 4 * 23,
     }
+    rewritten = table[table["reference_date"].astype(str) == "2022-12-31"].drop(columns="model_id")
+    write_rounds(rewritten.astype({"reference_date": str, "target_end_date": str}), hub,
+                 "vigia-persistence", "csv")  # fmt: skip
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2022-12-24-vigia-persistence.csv",
+        "2022-12-31-vigia-persistence.csv",
+    ]
+    assert len(hub_table(hub)) == 2 * 3 * 4 * 23
 
 
 def test_locations_file_missing_a_region_is_one_line(
