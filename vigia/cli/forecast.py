@@ -157,9 +157,11 @@ def _report(args: argparse.Namespace) -> int:
     else:
         from vigia.models.catalog import make_forecaster, parse_methods
 
+        method = parse_methods(args.method)[0]
         history = _load_panel(args)
-        with Step(f"fitting {args.method}"):
-            model = make_forecaster(parse_methods(args.method)[0], args.seed).fit(history)
+        location_codes(history["region"], args.locations)  # a bad --locations fails before the fit
+        with Step(f"fitting {method}"):
+            model = make_forecaster(method, args.seed).fit(history)
         label = model.name
     locations = location_codes(history["region"], args.locations)
     model_id = args.model_id or hub_model_id(model.name)

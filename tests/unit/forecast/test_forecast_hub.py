@@ -45,12 +45,16 @@ def write_csv(panel: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def report_args(csv: Path, out: Path, *options: str) -> list[str]:
+    """``vigia forecast report`` of persistence fitted on ``csv``, with ``options``."""
+    return ["forecast", "report", "--panel", str(csv), "--method", "persistence", *options,
+            "--out", str(out)]  # fmt: skip
+
+
 def test_forecast_report_writes_a_valid_hub(cli, zeros_panel: pd.DataFrame, tmp_path: Path) -> None:
     csv = write_csv(zeros_panel, tmp_path / "zeros.csv")
     out = tmp_path / "report"
-    result = cli(
-        ["forecast", "report", "--panel", str(csv), "--method", "persistence", "--out", str(out)]
-    )
+    result = cli(report_args(csv, out))
     assert result.code == 0, result.stderr
     hub = out / "hub"
     file = hub / "model-output" / "vigia-persistence" / "2022-12-31-vigia-persistence.csv"
@@ -116,22 +120,7 @@ def test_a_second_round_in_parquet_with_a_locations_file(
     earlier = zeros_panel[zeros_panel["week_start"] < pd.Timestamp("2022-12-25")]
     for panel, fmt in ((earlier, "csv"), (zeros_panel, "parquet")):
         csv = write_csv(panel, tmp_path / "panel.csv")
-        result = cli(
-            [
-                "forecast",
-                "report",
-                "--panel",
-                str(csv),
-                "--method",
-                "persistence",
-                "--locations",
-                str(mapping),
-                "--hub-format",
-                fmt,
-                "--out",
-                str(out),
-            ]
-        )
+        result = cli(report_args(csv, out, "--locations", str(mapping), "--hub-format", fmt))
         assert result.code == 0, result.stderr
     hub = out / "hub"
     folder = hub / "model-output" / "vigia-persistence"
@@ -166,24 +155,12 @@ def test_locations_file_missing_a_region_is_one_line(
     mapping = tmp_path / "codes.csv"
     mapping.write_text("region,location\nAREQUIPA,04\nCALLAO,07\n")
     csv = write_csv(zeros_panel, tmp_path / "zeros.csv")
-    result = cli(
-        [
-            "forecast",
-            "report",
-            "--panel",
-            str(csv),
-            "--method",
-            "constant",
-            "--locations",
-            str(mapping),
-            "--out",
-            str(tmp_path / "x"),
-        ]
-    )
+    result = cli(report_args(csv, tmp_path / "x", "--locations", str(mapping)))
     assert result.code == 2
     assert result.stderr.strip().splitlines() == [
         f"vigia: error: {mapping}: no location code for region(s) PIURA"
     ]
+    assert "fitting" not in result.stderr + result.stdout  # refused before any model work
 
 
 def test_bad_model_id_is_one_line_before_any_work(cli, tmp_path: Path) -> None:
