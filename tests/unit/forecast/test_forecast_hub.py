@@ -40,6 +40,27 @@ def hub_table(hub: Path) -> pd.DataFrame:
     return hubdata.connect_hub(hub).get_dataset().to_table().to_pandas()
 
 
+def nonconforming(table: pd.DataFrame, tasks: dict) -> list[str]:
+    """What hubverse's submission checks would reject in ``table`` (model output as hubdata
+    reads it): task-ID values that tasks.json does not list, tasks without exactly the required
+    quantile levels, negative values."""
+    model_task = tasks["rounds"][0]["model_tasks"][0]
+    problems = []
+    for column, spec in model_task["task_ids"].items():
+        allowed = {str(v) for v in (spec["required"] or []) + (spec["optional"] or [])}
+        unknown = set(table[column].astype(str)) - allowed
+        if unknown:
+            problems.append(f"{column} not in tasks.json: {sorted(unknown)[:3]}")
+    levels = model_task["output_type"]["quantile"]["output_type_id"]["required"]
+    keys = ["model_id", *model_task["task_ids"]]
+    complete = table.groupby(keys)["output_type_id"].apply(lambda q: sorted(q) == levels)
+    if not complete.all():
+        problems.append(f"{int((~complete).sum())} tasks without exactly the required levels")
+    if (table["value"] < 0).any() or set(table["output_type"]) != {"quantile"}:
+        problems.append("negative values or other output types")
+    return problems
+
+
 def write_csv(panel: pd.DataFrame, path: Path) -> Path:
     panel.to_csv(path, index=False, date_format="%Y-%m-%d")
     return path
@@ -91,6 +112,8 @@ def test_forecast_report_writes_a_valid_hub(cli, zeros_panel: pd.DataFrame, tmp_
     assert metadata["methods"].startswith("Last observed value")
 
     table = hub_table(hub)
+    assert nonconforming(table, tasks) == []
+    assert nonconforming(table.assign(horizon=table["horizon"] + 4), tasks) != []  # it can fail
     assert len(table) == len(rows)
     assert set(table["model_id"]) == {"vigia-persistence"}
     assert sorted(table.columns) == sorted([*COLUMNS, "model_id"])
@@ -222,6 +245,7 @@ def test_backtest_hub_evaluation_reproduces_vigia_wis(
         assert len(names) == scores["origins"]
         first_round = pd.Timestamp(scores["first_origin"]) + pd.Timedelta(days=6)
         assert names[0] == f"{first_round:%Y-%m-%d}-{model}.csv"
+    assert nonconforming(hub_table(hub), read_config(hub, "tasks")) == []
     wis = hub_wis(hub)
     for method, summary in scores["methods"].items():
         assert wis[f"vigia-{method}"] == pytest.approx(summary["wis"], rel=1e-9)
