@@ -31,16 +31,21 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (exact versions + has
 demo: install  ## the main job end to end: data → pipeline → gate → registry → served forecast
 	$(BIN)/vigia demo
 
-test: install lint infra-check browser  ## lint, static infra checks and the whole test suite (what CI runs)
+test: install lint infra-check browser promtool  ## lint, static infra checks and the whole test suite (what CI runs)
 	$(BIN)/pytest -q
 
-test-fast: install browser  ## tests not marked slow
+test-fast: install browser promtool  ## tests not marked slow
 	$(BIN)/pytest -q -m "not slow"
 
 .PHONY: browser
 browser:  ## Debian's Chromium for the dashboard browser test (apt-get as root, once)
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+.PHONY: promtool
+promtool:  ## Prometheus' promtool (Debian package prometheus) for the alert-rule tests (apt-get as root, once)
+	@command -v promtool >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus; }
 
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .

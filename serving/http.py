@@ -75,7 +75,7 @@ class BodyLimit:
 
 
 async def _reject_too_large(scope: Scope, send: Send, limit: int) -> None:
-    metrics.ERRORS.labels(_model_in_path(scope.get("path", "")), "body_too_large").inc()
+    metrics.count_error(_model_in_path(scope.get("path", "")), "body_too_large")
     response = JSONResponse({"error": str(BodyTooLarge(limit).detail)}, status_code=413)
     await response(scope, _no_receive, send)
 
@@ -93,7 +93,7 @@ def _model_in_path(path: str) -> str:
 
 
 def _error(request: Request, status: int, kind: str, message: str) -> JSONResponse:
-    metrics.ERRORS.labels(_model_in_path(request.url.path), kind).inc()
+    metrics.count_error(_model_in_path(request.url.path), kind)
     return JSONResponse({"error": message}, status_code=status)
 
 

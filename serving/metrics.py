@@ -1,4 +1,10 @@
-"""Vigía's Prometheus metrics, served on KServe's ``/metrics`` beside KServe's own."""
+"""Vigía's Prometheus metrics, served on KServe's ``/metrics`` beside KServe's own.
+
+Names follow Prometheus' naming guide: base units (seconds), ``_total`` on counters, one name per
+idea (``vigia_model_live_version`` is also the name the monitoring runs push). Label values are
+bounded: a ``model`` label is a served model's name, or ``unknown`` for a request naming any
+other model (a client cannot create series).
+"""
 
 from __future__ import annotations
 
@@ -28,10 +34,23 @@ HANDLER_SECONDS = Histogram(
 )
 ERRORS = Counter("vigia_request_errors", "Rejected or failed requests, by kind", ["model", "kind"])
 LIVE_VERSION = Gauge("vigia_model_live_version", "Version being served", ["model"])
+UNKNOWN_MODEL = "unknown"
+_served: set[str] = set()
 SWAPS = Counter("vigia_model_swaps", "Hot swaps to another version", ["model"])
 LOAD_FAILURES = Counter(
     "vigia_model_load_failures", "Versions that failed to load (old one kept)", ["model"]
 )
+
+
+def set_live_version(model: str, version: int) -> None:
+    """Record the version ``model`` serves; its name becomes a known ``model`` label value."""
+    _served.add(model)
+    LIVE_VERSION.labels(model).set(version)
+
+
+def count_error(model: str, kind: str) -> None:
+    """Count a rejected or failed request; a model that is not served counts as ``unknown``."""
+    ERRORS.labels(model if model in _served else UNKNOWN_MODEL, kind).inc()
 
 
 class PayloadWriterCollector(Collector):

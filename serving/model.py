@@ -78,7 +78,7 @@ class VigiaModel(Model):
         """Load the current version; ``ready`` becomes True. Raises VigiaError if it cannot."""
         version, folder = self.source.current()
         self.live = self._load_version(version, folder)
-        metrics.LIVE_VERSION.labels(self.name).set(version)
+        metrics.set_live_version(self.name, version)
         log.info("%s: serving version %d from %s", self.name, version, folder)
         self.ready = True
         return True
@@ -110,7 +110,7 @@ class VigiaModel(Model):
             self.live = new
             self._failed = None
             metrics.SWAPS.labels(self.name).inc()
-            metrics.LIVE_VERSION.labels(self.name).set(version)
+            metrics.set_live_version(self.name, version)
             log.info("%s: now serving version %d (was %s; loaded in %.2fs)",
                      self.name, version, live and live.version,
                      time.perf_counter() - started)  # fmt: skip
@@ -191,15 +191,15 @@ class VigiaModel(Model):
             else:
                 response = {
                     "model_name": self.name,
-                    "model_version": live.version,
+                    "model_version": str(live.version),  # a string, as in V2 and gRPC
                     "predictions": servable.v1_predictions(batch, result),
                 }
         except InvalidRequest as exc:
-            metrics.ERRORS.labels(self.name, exc.kind).inc()
+            metrics.count_error(self.name, exc.kind)
             log.warning("%s: rejected request %s: %s", self.name, request_id, exc)
             raise RequestRejected(exc) from None
         except Exception as exc:
-            metrics.ERRORS.labels(self.name, "internal").inc()
+            metrics.count_error(self.name, "internal")
             log.exception("%s: prediction failed for request %s", self.name, request_id)
             raise PredictionFailed(
                 f"internal error while predicting (request id {request_id}); see the server log"

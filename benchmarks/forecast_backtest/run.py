@@ -43,6 +43,7 @@ def main() -> None:
     from vigia.evaluate.forecast_scores import method_table, region_table
     from vigia.models.catalog import make_forecaster, parse_methods
     from vigia.reports.forecast_outputs import write_backtest_outputs
+    from vigia.reports.hubverse import location_codes
     from vigia.training import PERU, backtest_methods, ingest_panel
     from vigia.workspace import Workspace
 
@@ -62,7 +63,7 @@ def main() -> None:
     scores = result.scores_json()
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
-    write_backtest_outputs(result, panel, out)
+    write_backtest_outputs(result, panel, out, location_codes(panel["region"]))
 
     final = {}
     if "hybrid" in methods:
@@ -75,7 +76,7 @@ def main() -> None:
     regions = region_table(scores)
     timing = {name: round(s, 1) for name, s in result.seconds.items()}
     print(table, "\n\n" + regions)
-    print(f"\nwrote {out}/scores.json, scores.md, forecasts.parquet (hubverse), report.html")
+    print(f"\nwrote {out}/scores.json, scores.md, hub/ (hubverse forecast hub), report.html")
     print(
         f"\nbacktest {backtest_seconds:.0f}s; fit + predict per method over the backtest: {timing}"
     )

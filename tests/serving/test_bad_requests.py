@@ -179,3 +179,27 @@ def test_server_still_serves_after_bad_requests(server: Served) -> None:
     metrics = httpx.get(server.url("/metrics")).text
     assert f'vigia_request_errors_total{{kind="unknown_region",model="{MAIN}"}}' in metrics
     assert httpx.get(server.url("/v2/health/ready")).status_code == 200
+
+
+def test_unknown_models_share_one_error_label(server: Served) -> None:
+    """The error counter's ``model`` label is bounded: requests naming models that are not
+    served are counted under ``model="unknown"``, never under the name a client sent."""
+    names = [f"no-such-model-{i}" for i in range(5)]
+    for name in names:
+        reply = httpx.post(server.url(f"/v1/models/{name}:predict"), json=v1({"region": "PIURA"}))
+        assert reply.status_code == 404 and name in reply.json()["error"]
+        reply = httpx.post(server.url(f"/v2/models/{name}/infer"), content=b"{", headers=JSON)
+        assert reply.status_code in (400, 404)
+    metrics = httpx.get(server.url("/metrics")).text
+    assert not any(name in metrics for name in names)
+    unknown = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('vigia_request_errors_total{kind="unknown_model",model="unknown"}')
+    ]
+    assert len(unknown) == 1 and float(unknown[0].split()[-1]) >= len(names)
+    labels = {line.split('model="')[1].split('"')[0] for line in metrics.splitlines()
+              if line.startswith("vigia_request_errors_total{")}  # fmt: skip
+    assert MAIN in labels and "unknown" in labels
+    for model in labels - {"unknown"}:  # every other label value is a served model
+        assert httpx.get(server.url(f"/v2/models/{model}/ready")).status_code == 200

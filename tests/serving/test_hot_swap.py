@@ -40,7 +40,7 @@ class Load:
                     if protocol == "v1":
                         reply = http.post(V1, json={"instances": [{"region": "PIURA"}]})
                         body = reply.json()
-                        version = body.get("model_version")
+                        version = int(body.get("model_version", -1))
                         median = body.get("predictions", [{}])[0].get("median")
                     else:
                         reply = http.post(V2, json=V2_BODY)
@@ -92,7 +92,7 @@ def test_push_and_rollback_under_load_fail_no_request(server: Served, setup: Set
         loaded = httpx.post(server.url(f"/v2/repository/models/{SWAP}/load"))
         assert loaded.status_code == 200, loaded.text
         reply = httpx.post(server.url(V1), json={"instances": [{"region": "PIURA"}]})
-        assert reply.json()["model_version"] == 1
+        assert reply.json()["model_version"] == "1"
         load.wait_for(1)
 
     for protocol, results in load.results.items():

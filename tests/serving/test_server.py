@@ -48,7 +48,7 @@ def test_v1_forecasts_match_the_model_and_carry_name_and_version(
     )
     assert reply.status_code == 200, reply.text
     body = reply.json()
-    assert body["model_name"] == MAIN and body["model_version"] == 1
+    assert body["model_name"] == MAIN and body["model_version"] == "1"
     first, sent, earlier = body["predictions"]
     assert first["region"] == "PIURA" and first["origin"] == "2022-12-25"
     assert first["horizons"] == list(HORIZONS)
@@ -121,6 +121,25 @@ def test_readiness_health_and_metrics(server: Served) -> None:
     assert f'vigia_model_live_version{{model="{MAIN}"}} 1.0' in text
     assert "vigia_rows_per_request_bucket" in text
     assert "request_predict_seconds" in text  # KServe's own metrics are there too
+
+
+def test_model_version_is_one_string_in_every_protocol(server: Served) -> None:
+    """V1, V2 (JSON) and gRPC answer the same ``model_version``, of one type: a string."""
+    v1 = httpx.post(server.url(V1), json={"instances": [{"region": "PIURA"}]}).json()
+    v2_request = {
+        "inputs": [{"name": "region", "datatype": "BYTES", "shape": [1], "data": ["PIURA"]}]
+    }
+    v2 = httpx.post(server.url(V2), json=v2_request).json()
+    with grpc.insecure_channel(server.grpc) as channel:
+        request = pb.ModelInferRequest(model_name=MAIN)
+        region = request.inputs.add(name="region", datatype="BYTES", shape=[1])
+        region.contents.bytes_contents.append(b"PIURA")
+        grpc_version = pb_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request).model_version
+    versions = [v1["model_version"], v2["model_version"], grpc_version]
+    assert all(isinstance(v, str) for v in versions), versions
+    assert versions == ["1", "1", "1"]
+    metadata = httpx.get(server.url(f"/v2/models/{MAIN}")).json()
+    assert metadata["versions"] == ["1"]
 
 
 def test_grpc_infer_metadata_and_bad_request(server: Served, setup: Setup) -> None:
@@ -216,7 +235,7 @@ def test_bundle_mode_serves_one_bundle_folder(bundle_server: Served, setup: Setu
         json={"instances": [{"region": "PIURA"}]},
     )
     assert reply.status_code == 200, reply.text
-    assert reply.json()["model_version"] == 1  # the pushed bundle's manifest version
+    assert reply.json()["model_version"] == "1"  # the pushed bundle's manifest version
     quantiles = np.array(reply.json()["predictions"][0]["quantiles"])
     np.testing.assert_allclose(quantiles, expected_quantiles(setup, "PIURA"), rtol=1e-9)
     assert httpx.get(bundle_server.url(f"/v2/models/{BUNDLE_NAME}")).json()["versions"] == ["1"]

@@ -37,12 +37,17 @@ def _validate(frame: pd.DataFrame, origin: str) -> pd.Series:
     return pd.Series(values.to_numpy(dtype="float64"), index=regions.to_numpy(), name="population")
 
 
-def peru_population() -> pd.Series:
-    """Population counted by INEI's 2017 census per department, indexed by the panel's names."""
+def peru_departments() -> pd.DataFrame:
+    """The shipped table of Peru's departments: ``ubigeo`` (INEI code, text), ``region`` (the
+    panel's name), ``name``, ``population``."""
     resource = importlib.resources.files("vigia.data") / "files" / POPULATION_FILE
     with resource.open("r", encoding="utf-8") as handle:
-        frame = pd.read_csv(handle, dtype={"ubigeo": str})
-    return _validate(frame, POPULATION_FILE)
+        return pd.read_csv(handle, dtype={"ubigeo": str})
+
+
+def peru_population() -> pd.Series:
+    """Population counted by INEI's 2017 census per department, indexed by the panel's names."""
+    return _validate(peru_departments(), POPULATION_FILE)
 
 
 def read_population_csv(path: str | Path) -> pd.Series:

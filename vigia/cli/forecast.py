@@ -1,10 +1,11 @@
 """``vigia forecast``: backtest forecasters on any weekly panel; forecast with report and alerts.
 
 - ``vigia forecast backtest --panel FILE.csv --out DIR``: rolling-origin backtest of the chosen
-  methods against the baselines → ``scores.json``, ``scores.md``, hubverse ``forecasts.parquet``
-  and ``report.html`` (fan charts of the best method's rolling forecasts).
+  methods against the baselines → ``scores.json``, ``scores.md``, the forecast hub ``hub/``
+  (one round per origin and method) and ``report.html`` (fan charts of the best method's
+  rolling forecasts).
 - ``vigia forecast report --out DIR`` (``--bundle DIR`` or ``--panel``/``--method``): forecast the
-  next weeks → hubverse ``forecast.csv``/``forecast.parquet``, ``alerts.csv``, ``report.html``.
+  next weeks → the round's file in the forecast hub ``hub/``, ``alerts.csv``, ``report.html``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def register(commands: Any) -> None:
         default=None,
         help="method whose rolling forecasts report.html shows (default: the best one)",
     )
+    _hub_arguments(bt)
     bt.set_defaults(handler=_backtest)
 
     rp = sub.add_parser(
@@ -50,7 +52,29 @@ def register(commands: Any) -> None:
     rp.add_argument("--method", default="hybrid", help="method to fit when no --bundle is given")
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--out", type=Path, required=True, help="output folder")
+    _hub_arguments(rp)
+    rp.add_argument(
+        "--model-id",
+        default=None,
+        help="hubverse model id 'team-model' (default: vigia-<method>)",
+    )
     rp.set_defaults(handler=_report)
+
+
+def _hub_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--locations",
+        type=Path,
+        default=None,
+        help="CSV region,location: the hub's location code of each region (default: INEI "
+        "ubigeo codes for Peru's departments, else the region values)",
+    )
+    parser.add_argument(
+        "--hub-format",
+        choices=("csv", "parquet"),
+        default="csv",
+        help="format of the hub's model-output files (default: csv)",
+    )
 
 
 def _panel_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,10 +105,12 @@ def _backtest(args: argparse.Namespace) -> int:
     from vigia.evaluate.forecast_scores import region_table
     from vigia.models.catalog import parse_methods
     from vigia.reports.forecast_outputs import write_backtest_outputs
+    from vigia.reports.hubverse import location_codes
     from vigia.training import backtest_methods, format_scores_table
 
     methods = parse_methods(args.methods)
     panel = _load_panel(args)
+    locations = location_codes(panel["region"], args.locations)
     with Step(f"backtesting {', '.join(methods)} vs baselines"):
         result = backtest_methods(
             panel,
@@ -98,7 +124,9 @@ def _backtest(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scores.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
     with Step("writing forecasts (hubverse), tables and report"):
-        written = write_backtest_outputs(result, panel, args.out, args.report_method)
+        written = write_backtest_outputs(
+            result, panel, args.out, locations, args.report_method, args.hub_format
+        )
     say("")
     say(format_scores_table(scores))
     say("\nRelative WIS per region (persistence = 1):\n")
@@ -116,7 +144,10 @@ def _backtest(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from vigia.reports.forecast_outputs import write_forecast_outputs
+    from vigia.reports.hubverse import check_model_id, hub_model_id, location_codes
 
+    if args.model_id is not None:
+        check_model_id(args.model_id)
     if args.bundle is not None:
         from vigia.models.bundle import load_forecast_bundle
 
@@ -126,12 +157,18 @@ def _report(args: argparse.Namespace) -> int:
     else:
         from vigia.models.catalog import make_forecaster, parse_methods
 
+        method = parse_methods(args.method)[0]
         history = _load_panel(args)
-        with Step(f"fitting {args.method}"):
-            model = make_forecaster(parse_methods(args.method)[0], args.seed).fit(history)
+        location_codes(history["region"], args.locations)  # a bad --locations fails before the fit
+        with Step(f"fitting {method}"):
+            model = make_forecaster(method, args.seed).fit(history)
         label = model.name
+    locations = location_codes(history["region"], args.locations)
+    model_id = args.model_id or hub_model_id(model.name)
     with Step("forecasting"):
-        written, alerts = write_forecast_outputs(model, history, args.out, label)
+        written, alerts = write_forecast_outputs(
+            model, history, args.out, label, locations, model_id, args.hub_format
+        )
     worst = alerts.groupby("region")["p_above_upper"].max().sort_values(ascending=False)
     levels = alerts.groupby("level").size().to_dict()
     say(f"  alert levels over all regions and weeks: {levels}")

@@ -36,7 +36,8 @@ GAUGES = {
         "coverage_90",
     ),
     "vigia_scored_forecasts": ("Forecasts scored in the rolling window", "scored"),
-    "vigia_live_version": ("Version of the model the monitoring checked", "live_version"),
+    # the predictors' name for the same idea (the job label tells the sources apart)
+    "vigia_model_live_version": ("Version of the model the monitoring checked", "live_version"),
     "vigia_last_prediction_timestamp_seconds": (
         "Unix time of the newest logged prediction of the model",
         "last_prediction_ts",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +12,9 @@ from vigia.evaluate.backtest import BacktestResult
 from vigia.evaluate.endemic import endemic_channel, forecast_alerts
 from vigia.evaluate.forecast_scores import method_table, region_table
 from vigia.models.base import Forecaster
-from vigia.models.catalog import BASELINES
+from vigia.models.catalog import BASELINES, FORECASTERS
 from vigia.reports.forecast_report import ReportInput, write_report
-from vigia.reports.hubverse import to_hubverse, write_hubverse
+from vigia.reports.hubverse import hub_model_id, write_hub
 
 ALERT_COLUMNS = [
     "region",
@@ -40,19 +41,28 @@ def markdown_table_html(markdown: str) -> str:
     return "".join([*out, "</table>"])
 
 
+def describe(method: object) -> str:
+    """The first line of a forecaster class's docstring."""
+    return (getattr(method, "__doc__", None) or "").strip().split("\n")[0]
+
+
 def write_backtest_outputs(
-    result: BacktestResult, panel: pd.DataFrame, out: Path, report_method: str | None = None
+    result: BacktestResult,
+    panel: pd.DataFrame,
+    out: Path,
+    locations: Mapping[str, str],
+    report_method: str | None = None,
+    file_format: str = "csv",
 ) -> list[Path]:
-    """``scores.md``, hubverse ``forecasts.parquet`` (every method) and ``report.html``."""
+    """``scores.md``, the forecast hub ``hub/`` (every method as model ``vigia-<method>``, one
+    round per origin) and ``report.html``."""
     scores = result.scores_json()
     tables = f"## Methods\n\n{method_table(scores)}\n\n## Relative WIS per region\n\n"
     tables += region_table(scores) + "\n"
     (out / "scores.md").write_text(tables, encoding="utf-8")
-    hubverse = pd.concat(
-        [to_hubverse(forecast, name) for name, forecast in result.forecasts.items()],
-        ignore_index=True,
-    )
-    forecasts_path = write_hubverse(hubverse, out / "forecasts.parquet")
+    forecasts = {hub_model_id(name): forecast for name, forecast in result.forecasts.items()}
+    methods = {hub_model_id(name): (name, describe(FORECASTERS[name])) for name in result.forecasts}
+    write_hub(out / "hub", forecasts, panel, locations, file_format, methods)
     ranked = sorted(scores["methods"], key=lambda m: scores["methods"][m]["relative_wis"])
     candidates = [m for m in ranked if m not in BASELINES] or ranked
     method = report_method if report_method in result.forecasts else candidates[0]
@@ -70,21 +80,24 @@ def write_backtest_outputs(
         + markdown_table_html(region_table(scores)),
     )
     report_path = write_report(report, out / "report.html")
-    return [out / "scores.md", forecasts_path, report_path]
+    return [out / "scores.md", out / "hub", report_path]
 
 
 def write_forecast_outputs(
-    model: Forecaster, history: pd.DataFrame, out: Path, label: str
+    model: Forecaster,
+    history: pd.DataFrame,
+    out: Path,
+    label: str,
+    locations: Mapping[str, str],
+    model_id: str,
+    file_format: str = "csv",
 ) -> tuple[list[Path], pd.DataFrame]:
-    """Forecast from the last week of ``history``: hubverse ``forecast.csv`` and
-    ``forecast.parquet``, ``alerts.csv`` and ``report.html``; returns the paths and alerts."""
+    """Forecast from the last week of ``history``: the round's model-output file in the forecast
+    hub ``out/hub/``, ``alerts.csv`` and ``report.html``; returns the paths and alerts."""
     out.mkdir(parents=True, exist_ok=True)
     forecast = model.predict(history)
-    hubverse = to_hubverse(forecast, label)
-    paths = [
-        write_hubverse(hubverse, out / "forecast.csv"),
-        write_hubverse(hubverse, out / "forecast.parquet"),
-    ]
+    methods = {model_id: (label, describe(type(model)))}
+    paths = write_hub(out / "hub", {model_id: forecast}, history, locations, file_format, methods)
     if model.endemic is not None:
         alerts = forecast_alerts(forecast, model.endemic)
     else:

@@ -49,9 +49,12 @@ def test_backtest_on_a_single_region_csv(cli, slice_panel: pd.DataFrame, tmp_pat
     assert scores["methods"]["persistence"]["relative_wis"] == 1.0
     assert set(scores["by_region"]["autoets"]) == {"TUMBES"}
     assert "| autoets |" in result.stdout and "rel. h4" in result.stdout
-    hub = pd.read_parquet(out / "forecasts.parquet")
-    assert set(hub["model_id"]) == {"persistence", "seasonal_naive", "autoets"}
-    assert len(hub) == 3 * 22 * 4 * 23
+    models = sorted(p.name for p in (out / "hub" / "model-output").iterdir())
+    assert models == ["vigia-autoets", "vigia-persistence", "vigia-seasonal_naive"]
+    rounds = sorted((out / "hub" / "model-output").glob("*/*.csv"))
+    assert len(rounds) == 3 * 22  # one file per method and origin
+    hub = pd.concat(pd.read_csv(p, dtype={"location": str}) for p in rounds)
+    assert len(hub) == 3 * 22 * 4 * 23 and set(hub["location"]) == {"24"}  # TUMBES' ubigeo
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "TUMBES" in html and "plotly" in html.lower()
 
@@ -63,14 +66,13 @@ def test_report_on_near_empty_regions(cli, zeros_panel: pd.DataFrame, tmp_path: 
         ["forecast", "report", "--panel", str(csv), "--method", "persistence", "--out", str(out)]
     )
     assert result.code == 0, result.stderr
-    hub = pd.read_csv(out / "forecast.csv")
+    hub = pd.read_csv(out / "hub/model-output/vigia-persistence/2022-12-31-vigia-persistence.csv")
     assert list(hub.columns) == [
-        "model_id",
         "reference_date",
-        "horizon",
-        "target_end_date",
-        "location",
         "target",
+        "horizon",
+        "location",
+        "target_end_date",
         "output_type",
         "output_type_id",
         "value",

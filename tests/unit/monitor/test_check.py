@@ -52,6 +52,8 @@ def test_a_check_writes_every_output(
     assert 'vigia_relative_wis{model="dengue-forecast"}' in metrics
     assert 'vigia_monitor_decision{decision="nothing",model="dengue-forecast"} 0.0' in metrics
     assert "vigia_last_prediction_timestamp_seconds" in metrics
+    assert 'vigia_model_live_version{model="dengue-forecast"} 1.0' in metrics  # the served name
+    assert "vigia_live_version" not in metrics
 
     workspace, project = open_project(paths.evidently, "dengue-forecast")
     assert len(workspace.list_runs(project.id)) == 3  # data drift, prediction drift, performance
