@@ -41,6 +41,8 @@ PANEL_COLUMNS = ("region", "week_start", "cases")
 MAX_LISTED = 5
 MAX_WEEKLY_CASES = 1e8  # no region reports 100 million cases in a week: a unit or export error
 DATE_FORMATS = ("%Y-%m-%d", "ISO8601", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+# cells that mean "no value" in exports (besides an empty cell)
+MISSING_MARKS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "."})
 Notes = dict[str, Any]
 
 
@@ -113,7 +115,8 @@ def _load(path: Path, options: PanelOptions) -> tuple[pd.DataFrame, Notes]:
             f"malformed CSV, {lines_text(ragged)} have a different number of fields than "
             f"the header ({len(header)})"
         )
-    duplicated = sorted({h for h in header if header.count(h) > 1 and h})
+    header = [h or f"(unnamed column {i + 1})" for i, h in enumerate(header)]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
         raise DataContractError(f"column {duplicated[0]!r} appears more than once")
     frame = pd.DataFrame(body, columns=header, dtype=str)
@@ -182,9 +185,9 @@ def _extra_columns(
     covariates = []
     for column in extra:
         text = frame[column].str.strip()
-        filled = text[text != ""]
+        filled = text[~text.str.lower().isin(MISSING_MARKS)]
         numeric = pd.to_numeric(filled.str.replace(",", ".", regex=False), errors="coerce")
-        if column and numeric.notna().all():
+        if not column.startswith("(unnamed") and numeric.notna().all():
             covariates.append(column)
     return covariates, [c for c in extra if c not in covariates]
 
@@ -398,10 +401,10 @@ def _parse_numbers(values: pd.Series, column: str, allow_missing: bool = False) 
         unparsable = np.zeros(len(values), dtype=bool)
     else:
         text = values.astype(str).str.strip()
-        empty = (text == "") | values.isna().to_numpy()
+        empty = text.str.lower().isin(MISSING_MARKS) | values.isna().to_numpy()
         parsed = pd.to_numeric(text.where(~empty), errors="coerce").astype("float64")
-        # a decimal comma, as in Spanish-language spreadsheets: "12,5"
-        comma = parsed.isna() & ~empty & text.str.fullmatch(r"-?\d+,\d+")
+        # a decimal comma, as in Spanish-language spreadsheets: "12,5" (not "1,234": ambiguous)
+        comma = parsed.isna() & ~empty & text.str.fullmatch(r"-?\d+,\d{1,2}")
         if comma.any():
             parsed[comma] = pd.to_numeric(text[comma].str.replace(",", ".", regex=False))
         unparsable = parsed.isna().to_numpy() & ~empty.to_numpy()
