@@ -506,3 +506,28 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
     batch = servable.parse_v1(body)
     values = servable.predict(batch)
     assert values.shape[0] == 3 and np.isfinite(values).all() and (values >= 0).all()
+
+    # allocation and the officials' dashboard read the same ragged bundle
+    population = tmp_path / "population.csv"
+    population.write_text(
+        'region,population\nPIURA,2047954\nLORETO,1027559\n"Tumbes-Zarumilla, ñ",251521\n',
+        encoding="utf-8",
+    )
+    allocated = cli(
+        [
+            "allocate",
+            "--resource",
+            "test_kits",
+            "--budget",
+            "300",
+            "--population",
+            str(population),
+            "--json",
+        ]
+    )
+    assert allocated.code == 0, allocated.stderr[-2000:]
+    assert "Tumbes-Zarumilla" in allocated.stdout
+    board = cli(["dashboard", "--population", str(population)])
+    assert board.code == 0, board.stderr[-2000:]
+    page = (workspace.reports / "dashboard" / "index.html").read_text(encoding="utf-8")
+    assert "Tumbes-Zarumilla, ñ" in page or "Tumbes-Zarumilla, &ntilde;" in page
