@@ -13,13 +13,14 @@ def ingest(
     regions: str,
     start: str,
     end: str,
-    panel_options: str,
     panel: Output[Dataset],
     card: Output[Markdown],
     card_json: Output[Dataset],
     metrics: Output[Metrics],
+    panel_options: str = "",
 ) -> str:
-    """Returns the panel's content hash."""
+    """Returns the panel's content hash. ``panel_options``: a ``PanelOptions`` JSON (how to read
+    a CSV source: delimiter, encoding, week rule, missing weeks…); empty for the defaults."""
     from pathlib import Path
 
     from vigia.cli.errors import exit_on_user_error

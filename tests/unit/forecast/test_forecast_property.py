@@ -104,6 +104,7 @@ def test_cheap_forecasters_on_random_ragged_panels(name: str, panel: pd.DataFram
     _check(CHEAP[name], panel)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(COSTLY))
 @settings(PROPERTY, max_examples=5)
 @given(panel=ragged_panels())
