@@ -146,9 +146,11 @@ def main() -> None:
     methods = parse_methods(args.methods)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "extra_panels.json"
-    record = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     for name in [p.strip() for p in args.panels.split(",") if p.strip()]:
-        record[name] = run_panel(name, methods, args.years)
+        entry = run_panel(name, methods, args.years)
+        # read just before writing: runs of different panels may go on side by side
+        record = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+        record[name] = entry
         out.write_text(json.dumps(record, indent=2), encoding="utf-8")
     lines = ["# Backtests on other panels (benchmarks/extra_panels/run.py)", ""]
     for name, entry in record.items():
