@@ -443,7 +443,7 @@ def _ragged_export(panel: pd.DataFrame, folder: Path) -> Path:
     three = panel[panel["region"].isin(["PIURA", "LORETO", "TUMBES"])]
     frame = _frame(three)
     start = {"PIURA": 0, "LORETO": 40, "TUMBES": 0}
-    stop = {"PIURA": 0, "LORETO": 0, "TUMBES": 6}  # TUMBES stops reporting 6 weeks early
+    stop = {"PIURA": 0, "LORETO": 0, "TUMBES": 3}  # TUMBES stops reporting 3 weeks early
     parts = [g.iloc[start[r] : len(g) - stop[r]] for r, g in frame.groupby("region", sort=True)]
     frame = pd.concat(parts).sample(frac=0.93, random_state=5)
     frame = frame.sort_values(["region", "week_start"])
@@ -526,7 +526,10 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
         ]
     )
     assert allocated.code == 0, allocated.stderr[-2000:]
-    assert "Tumbes-Zarumilla" in allocated.stdout
+    plan = json.loads(allocated.stdout[allocated.stdout.index("{") :])
+    assert {r["region"] for r in plan["regions"]} == set(card["regions"])
+    # its forecast starts from its own last reported week, and the plan says so
+    assert list(plan["forecast_from_earlier_week"]) == ["Tumbes-Zarumilla, ñ"]
     board = cli(["dashboard", "--population", str(population)])
     assert board.code == 0, board.stderr[-2000:]
     page = (workspace.reports / "dashboard" / "index.html").read_text(encoding="utf-8")
