@@ -17,23 +17,26 @@ def ingest(
     card: Output[Markdown],
     card_json: Output[Dataset],
     metrics: Output[Metrics],
+    panel_options: str = "",
 ) -> str:
-    """Returns the panel's content hash."""
+    """Returns the panel's content hash. ``panel_options``: a ``PanelOptions`` JSON (how to read
+    a CSV source: delimiter, encoding, week rule, missing weeks…); empty for the defaults."""
     from pathlib import Path
 
     from vigia.cli.errors import exit_on_user_error
     from vigia.data.ingest import ingest_panel, write_ingest_outputs
+    from vigia.data.read import PanelOptions
 
     with exit_on_user_error("ingest"):
+        options = PanelOptions.from_json(panel_options)
+        columns = {"region_col": region_col, "date_col": date_col, "target_col": target_col}
         frame, data_card = ingest_panel(
             source,
-            region_col=region_col,
-            date_col=date_col,
-            target_col=target_col,
             level=level,
             regions=regions,
             start=start,
             end=end,
+            options=PanelOptions(**{**options.__dict__, **columns}),
         )
     write_ingest_outputs(frame, data_card, Path(panel.path), Path(card_json.path), Path(card.path))
     panel.metadata.update(
@@ -43,7 +46,7 @@ def ingest(
             "regions": data_card["n_regions"],
         }
     )
-    for key in ("rows_in", "rows_out", "n_regions", "n_weeks", "total_cases"):
+    for key in ("rows_in", "rows_out", "n_regions", "n_weeks", "total_cases", "missing_weeks"):
         metrics.log_metric(key, float(data_card[key]))
     print(
         f"ingest: {data_card['rows_in']} rows in → {data_card['rows_out']} panel rows, "

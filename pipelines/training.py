@@ -51,6 +51,7 @@ def create_training_pipeline(image: str) -> Any:
         regions: str = "",
         start: str = "",
         end: str = "",
+        panel_options: str = "",
         method: str = "hybrid",
         seed: int = 0,
         registered_name: str = "dengue-forecast",
@@ -66,6 +67,7 @@ def create_training_pipeline(image: str) -> Any:
             regions=regions,
             start=start,
             end=end,
+            panel_options=panel_options,
         )
         ingested.set_display_name("ingest + validate")
         feats = features_op(panel=ingested.outputs["panel"])

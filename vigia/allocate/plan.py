@@ -27,6 +27,7 @@ from vigia.errors import VigiaError
 from vigia.models.base import QuantileForecast
 
 PER = 100_000.0
+STALE_WEEKS = 4  # a region whose last report is older than this is left out of a live plan
 
 
 @dataclass
@@ -38,6 +39,10 @@ class Demand:
     values: np.ndarray  # (regions, levels), units of the resource
     origin: pd.Timestamp
     weeks: int
+    # ragged panels: regions whose last reported week is before ``origin`` (their own
+    # forecast is used), and regions left out because their last report is too old
+    earlier: dict[str, pd.Timestamp] = field(default_factory=dict)
+    left_out: dict[str, pd.Timestamp] = field(default_factory=dict)
 
     def quantile(self, level: float) -> np.ndarray:
         return self.values[:, int(np.argmin(np.abs(self.levels - level)))]
@@ -55,7 +60,9 @@ def window_demand(
         forecast: Quantile forecasts; one row per region at ``origin``.
         weeks: Window length in weeks (1 … the forecast's largest horizon).
         units_per_case: Resource units needed per case.
-        origin: Which origin to use; default the latest in ``forecast``.
+        origin: Which origin to use; default the latest in ``forecast``, and then each region
+            whose last reported week is up to ``STALE_WEEKS`` earlier (a ragged panel) uses
+            its own latest forecast; regions with older reports are left out (and named).
     """
     horizons = list(forecast.horizons)
     if not 1 <= weeks <= max(horizons) or any(h not in horizons for h in range(1, weeks + 1)):
@@ -64,7 +71,20 @@ def window_demand(
         )
     keys = forecast.keys
     chosen = pd.Timestamp(origin) if origin is not None else keys["origin"].max()
-    rows = np.flatnonzero((keys["origin"] == chosen).to_numpy())
+    earlier: dict[str, pd.Timestamp] = {}
+    left_out: dict[str, pd.Timestamp] = {}
+    if origin is None:
+        latest = keys.groupby("region")["origin"].transform("max")
+        rows = np.flatnonzero((keys["origin"] == latest).to_numpy())
+        recent = keys["origin"].iloc[rows] >= chosen - pd.Timedelta(weeks=STALE_WEEKS)
+        for region, when in keys.iloc[rows].itertuples(index=False):
+            if when < chosen:
+                (earlier if when >= chosen - pd.Timedelta(weeks=STALE_WEEKS) else left_out)[
+                    str(region)
+                ] = pd.Timestamp(when)
+        rows = rows[recent.to_numpy()]
+    else:
+        rows = np.flatnonzero((keys["origin"] == chosen).to_numpy())
     if rows.size == 0:
         raise VigiaError(f"no forecast made at origin {chosen:%Y-%m-%d}")
     columns = [horizons.index(h) for h in range(1, weeks + 1)]
@@ -75,6 +95,8 @@ def window_demand(
         values=units_per_case * cases,
         origin=chosen,
         weeks=weeks,
+        earlier=earlier,
+        left_out=left_out,
     )
 
 
@@ -173,6 +195,13 @@ class AllocationPlan:
             f"{'total':<16} {self.allocated:>10,} {'':>9} {self.table['demand_p50'].sum():>11,.1f} "
             f"{'':>9} {self.table['expected_unmet'].sum():>11,.1f}"
         )
+        for key, what in (
+            ("forecast_from_earlier_week", "forecast from its last reported week"),
+            ("left_out_no_recent_report", f"left out: no report in the last {STALE_WEEKS} weeks"),
+        ):
+            if self.meta.get(key):
+                named = ", ".join(f"{r} ({w})" for r, w in self.meta[key].items())
+                lines.append(f"{what}: {named}")
         if self.reserve:
             lines.append(
                 f"reserve: {self.reserve:,} {r.unit}s not allocated (every region is covered up "
@@ -234,6 +263,11 @@ def plan_allocation(
         }
     )
     table = table.sort_values(["allocated", "region"], ascending=[False, True], ignore_index=True)
+    meta: dict[str, Any] = {}
+    if demand.earlier:
+        meta["forecast_from_earlier_week"] = {r: f"{w:%Y-%m-%d}" for r, w in demand.earlier.items()}
+    if demand.left_out:
+        meta["left_out_no_recent_report"] = {r: f"{w:%Y-%m-%d}" for r, w in demand.left_out.items()}
     return AllocationPlan(
         resource=resource,
         budget=units,
@@ -241,4 +275,5 @@ def plan_allocation(
         floor_per_100k=float(floor_per_100k),
         origin=pd.Timestamp(demand.origin),
         table=table,
+        meta=meta,
     )

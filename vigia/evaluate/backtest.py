@@ -4,6 +4,10 @@ At each origin a forecaster sees only weeks up to and including the origin, both
 (re)fitted and when it predicts. Models are refitted every ``refit_every`` origins (default 13
 weeks, a quarter) on all data up to the first origin of the block; a model class may ask to be
 refitted less often (``Forecaster.refit_weeks``, for expensive models), never more often.
+
+Ragged and gapped panels: a region is forecast at an origin only when that week was reported
+and the region has at least :data:`MIN_ORIGIN_WEEKS` reported weeks up to it; it is scored only
+on target weeks that were reported. Every method is scored on the same rows.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from vigia.errors import VigiaError
 from vigia.evaluate.forecast_scores import compare_methods, score_table
 from vigia.models.base import Forecaster, QuantileForecast
 
+MIN_ORIGIN_WEEKS = 13  # reported weeks a region needs up to an origin to be forecast there
 ForecasterFactory = Callable[[], Forecaster]
 Progress = Callable[[str], None]
 
@@ -46,6 +51,27 @@ def default_origins(
     return list(chosen)
 
 
+def forecastable(
+    panel: pd.DataFrame, origins: Iterable[pd.Timestamp], min_weeks: int = MIN_ORIGIN_WEEKS
+) -> pd.MultiIndex:
+    """The (region, origin) pairs a backtest forecasts: the origin week was reported and the
+    region has at least ``min_weeks`` reported weeks up to and including it."""
+    ordered = panel.sort_values(["region", "week_start"])
+    known = ordered["cases"].notna()
+    count = known.astype("int64").groupby(ordered["region"], sort=False).cumsum()
+    ok = known & (count >= min_weeks) & ordered["week_start"].isin(pd.DatetimeIndex(list(origins)))
+    return pd.MultiIndex.from_arrays(
+        [ordered.loc[ok, "region"].astype(str), ordered.loc[ok, "week_start"]],
+        names=["region", "origin"],
+    )
+
+
+def keep_forecastable(forecast: QuantileForecast, allowed: pd.MultiIndex) -> QuantileForecast:
+    """The rows of ``forecast`` whose (region, origin) is in ``allowed``."""
+    keys = pd.MultiIndex.from_arrays([forecast.keys["region"].astype(str), forecast.keys["origin"]])
+    return forecast.take(keys.isin(allowed))
+
+
 @dataclass
 class BacktestResult:
     """Forecasts and scores of every method over the same origins."""
@@ -66,6 +92,7 @@ class BacktestResult:
             "by_horizon": self.summary["by_horizon"],
             "by_region": self.summary["by_region"],
             "regions": int(any_forecast.keys["region"].nunique()),
+            "region_origins": self.summary.get("region_origins", {}),
             "origins": len(self.origins),
             "first_origin": f"{self.origins[0]:%Y-%m-%d}",
             "last_origin": f"{self.origins[-1]:%Y-%m-%d}",
@@ -113,6 +140,12 @@ def rolling_origin_backtest(
     if baseline not in factories:
         raise VigiaError(f"baseline method {baseline!r} is not among the methods backtested")
     chosen = sorted(pd.Timestamp(o) for o in (origins or default_origins(panel)))
+    allowed = forecastable(panel, chosen)
+    if len(allowed) == 0:
+        raise VigiaError(
+            f"no region has a reported week with {MIN_ORIGIN_WEEKS} reported weeks of history "
+            f"at any backtest origin ({chosen[0]:%Y-%m-%d} … {chosen[-1]:%Y-%m-%d})"
+        )
     blocks = [chosen[i : i + refit_every] for i in range(0, len(chosen), refit_every)]
     every = {
         name: max(1, math.ceil(factory().refit_weeks / refit_every))
@@ -128,7 +161,8 @@ def rolling_origin_backtest(
                 models[name] = factory().fit(panel[panel["week_start"] <= block[0]])
             # The model is not even handed weeks after the block's last origin.
             visible = panel[panel["week_start"] <= block[-1]]
-            collected[name].append(models[name].predict_origins(visible, block))
+            forecast = models[name].predict_origins(visible, block)
+            collected[name].append(keep_forecastable(forecast, allowed))
             seconds[name] += time.perf_counter() - started
         if progress:
             progress(
@@ -137,6 +171,8 @@ def rolling_origin_backtest(
             )
     forecasts = {name: QuantileForecast.concat(parts) for name, parts in collected.items()}
     tables = {name: score_table(f, panel) for name, f in forecasts.items()}
+    if any(table.empty for table in tables.values()):
+        raise VigiaError("no forecast of the backtest has a reported target week to score")
     result = BacktestResult(
         forecasts=forecasts,
         tables=tables,

@@ -137,7 +137,14 @@ def compare_methods(
         common = index if common is None else common.intersection(index)
     aligned = {name: t.set_index(keys).loc[common].reset_index() for name, t in tables.items()}
     base = aligned[baseline]
-    result: dict[str, Any] = {"methods": {}, "by_horizon": {}, "by_region": {}}
+    scored = base.groupby("region")["origin"].nunique()
+    result: dict[str, Any] = {
+        "methods": {},
+        "by_horizon": {},
+        "by_region": {},
+        # how many origins each region was scored at (fewer on a ragged or gapped panel)
+        "region_origins": {str(r): int(n) for r, n in scored.items()},
+    }
     for name, table in aligned.items():
         result["methods"][name] = summarize(table, base)
         result["by_horizon"][name] = {
@@ -187,10 +194,14 @@ def region_table(scores: dict[str, Any]) -> str:
     by_region = scores["by_region"]
     any_method = by_region[methods[0]]
     regions = sorted(any_method, key=lambda r: -any_method[r].get("baseline_wis", 0.0))
-    header = ["region", "persistence WIS", *methods]
+    counts = scores.get("region_origins", {})
+    header = ["region", "scored origins", "persistence WIS", *methods]
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
     for region in regions:
-        cells = [f"{any_method[region].get('baseline_wis', float('nan')):.2f}"]
+        cells = [
+            str(counts.get(region, "")),
+            f"{any_method[region].get('baseline_wis', float('nan')):.2f}",
+        ]
         cells += [f"{by_region[m][region]['relative_wis']:.3f}" for m in methods]
         lines.append(f"| {region} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

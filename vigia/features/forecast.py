@@ -3,6 +3,11 @@
 Everything is on the log1p scale, relative to the region's recent *level* (log1p of the mean of
 the last 4 weeks), so that one global model serves regions of very different sizes and can
 forecast levels it never saw in training. Each row is one (region, origin).
+
+Unreported weeks (NaN cases) stay missing: a lag of such a week is NaN (XGBoost treats it as
+missing), window means and shares average the reported weeks of a full window (NaN when none is
+reported), the level averages the reported weeks among the last 4. On a panel without missing
+weeks every feature is exactly what it was before missing weeks were allowed.
 """
 
 from __future__ import annotations
@@ -53,11 +58,37 @@ def feature_catalog() -> list[FeatureSpec]:
 FEATURES = [s.name for s in feature_catalog()]
 
 
+def _window_mean(values: pd.Series, regions: pd.Series, window: int, offset: int = 0) -> pd.Series:
+    """Mean of the reported values among the last ``window`` weeks of each region (NaN where
+    none is reported, and where the region has fewer than ``offset + window`` weeks)."""
+    mean = values.groupby(regions, sort=False).transform(
+        lambda s: s.rolling(window, min_periods=1).mean()
+    )
+    position = regions.groupby(regions, sort=False).cumcount()
+    return mean.where(position >= offset + window - 1)
+
+
+def _window_sum(values: pd.Series, regions: pd.Series, window: int) -> pd.Series:
+    """Sum over the last ``window`` weeks, unreported weeks counted at the window's mean."""
+    grouped = values.groupby(regions, sort=False)
+    total = grouped.transform(lambda s: s.rolling(window, min_periods=1).sum())
+    count = grouped.transform(lambda s: s.rolling(window, min_periods=1).count())
+    scaled = total.where(count == window, total * window / count.where(count > 0))
+    position = regions.groupby(regions, sort=False).cumcount()
+    return scaled.where(position >= window - 1)
+
+
+def history_weeks(frame: pd.DataFrame) -> np.ndarray:
+    """Weeks of history (1, 2, …) of each row of a feature frame, per region."""
+    return frame.groupby("region", sort=False).cumcount().to_numpy() + 1
+
+
 def build_features(panel: pd.DataFrame) -> pd.DataFrame:
     """Features for every (region, week) of a panel, each using only weeks up to that week.
 
     Args:
-        panel: Validated panel (region, week_start, cases), one row per region-week, no gaps.
+        panel: Validated panel (region, week_start, cases), one row per region-week on the
+            weekly grid (NaN cases: not reported).
 
     Returns:
         Frame with ``region``, ``origin`` and the columns of :func:`feature_catalog`, in the
@@ -69,8 +100,10 @@ def build_features(panel: pd.DataFrame) -> pd.DataFrame:
     log_cases = np.log1p(cases)
     log_grouped = log_cases.groupby(ordered["region"], sort=False)
 
+    regions = ordered["region"]
+
     def rolling_mean(window: int) -> pd.Series:
-        return grouped.transform(lambda s: s.rolling(window, min_periods=window).mean())
+        return _window_mean(cases, regions, window)
 
     level = np.log1p(grouped.transform(lambda s: s.rolling(LEVEL_WINDOW, min_periods=1).mean()))
     out = pd.DataFrame(
@@ -80,16 +113,12 @@ def build_features(panel: pd.DataFrame) -> pd.DataFrame:
         out[f"lag_{k}"] = log_grouped.shift(k) - level
     for w in WINDOWS:
         out[f"mean_{w}"] = np.log1p(rolling_mean(w)) - level
-    out["sum_13"] = np.log1p(grouped.transform(lambda s: s.rolling(13, min_periods=13).sum()))
+    out["sum_13"] = np.log1p(_window_sum(cases, regions, 13))
     out["slope_4"] = (log_cases - log_grouped.shift(3)) / 3.0
-    out["zero_share_8"] = (
-        (cases == 0)
-        .astype("float64")
-        .groupby(ordered["region"], sort=False)
-        .transform(lambda s: s.rolling(8, min_periods=8).mean())
-    )
+    zero = (cases == 0).astype("float64").where(cases.notna())
+    out["zero_share_8"] = _window_mean(zero, regions, 8)
     out["last_year"] = log_grouped.shift(SEASON) - level
-    ahead = grouped.transform(lambda s: s.shift(SEASON - 4).rolling(4, min_periods=4).mean())
+    ahead = _window_mean(grouped.shift(SEASON - 4), regions, 4, offset=SEASON - 4)
     out["last_year_ahead_4"] = np.log1p(ahead) - level
     out["region_mean"] = np.log1p(grouped.transform(lambda s: s.expanding().mean()))
     week = ordered["week_start"].dt.isocalendar().week.astype("float64")
@@ -115,7 +144,8 @@ def sequence_windows(panel: pd.DataFrame, window: int) -> tuple[pd.DataFrame, np
     Channels per week (see ``SEQUENCE_CHANNELS``): log1p(cases) minus the origin's level, the
     level itself (divided by 5, constant along the window), and the week of year as sine/cosine.
     Regions with fewer than ``window`` weeks before an origin are left-padded with their first
-    week. Like :func:`build_features`, a window at an origin uses only weeks up to that origin.
+    week; an unreported week (NaN) is shown as the last reported value. Like
+    :func:`build_features`, a window at an origin uses only weeks up to that origin.
 
     Args:
         panel: Validated panel (region, week_start, cases).
@@ -126,7 +156,9 @@ def sequence_windows(panel: pd.DataFrame, window: int) -> tuple[pd.DataFrame, np
         :func:`build_features` row order; ``windows`` is float32 ``(rows, window, channels)``.
     """
     ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
-    log_cases = np.log1p(ordered["cases"].to_numpy(dtype="float64"))
+    # An unreported week enters the window as the region's last reported value.
+    filled = ordered["cases"].astype("float64").groupby(ordered["region"], sort=False).ffill()
+    log_cases = np.log1p(filled.to_numpy(dtype="float64"))
     week = ordered["week_start"].dt.isocalendar().week.to_numpy(dtype="float64")
     angle = 2 * np.pi * week / 52.18
     raw = np.stack([log_cases, np.sin(angle), np.cos(angle)], axis=1)

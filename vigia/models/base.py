@@ -106,6 +106,19 @@ class QuantileForecast:
         )
 
     @classmethod
+    def empty(cls, horizons: Sequence[int], levels: Sequence[float]) -> QuantileForecast:
+        """A forecast with no rows."""
+        keys = pd.DataFrame(
+            {"region": pd.Series([], dtype=str), "origin": pd.Series([], dtype="datetime64[ns]")}
+        )
+        return cls(keys, np.empty((0, len(horizons), len(levels))), tuple(horizons), tuple(levels))
+
+    def take(self, positions: np.ndarray) -> QuantileForecast:
+        """The rows at ``positions`` (integer positions or a boolean mask)."""
+        keys = self.keys.iloc[np.asarray(positions)]
+        return QuantileForecast(keys, self.values[positions], self.horizons, self.levels)
+
+    @classmethod
     def concat(cls, parts: Sequence[QuantileForecast]) -> QuantileForecast:
         """Stack forecasts with the same horizons and levels."""
         first = parts[0]
@@ -123,16 +136,38 @@ def finalize_quantiles(values: np.ndarray) -> np.ndarray:
     return np.sort(np.clip(values, 0.0, None), axis=-1)
 
 
+def reported(history: pd.DataFrame) -> pd.DataFrame:
+    """``history`` without each region's trailing unreported weeks (NaN cases), so that every
+    region's last row is its last reported week: the origin a forecast starts from. Regions
+    with no reported week are left out."""
+    if not history["cases"].isna().any():
+        return history
+    ordered = history.sort_values(["region", "week_start"])
+    seen = ordered["cases"].notna()[::-1].groupby(ordered["region"][::-1]).cummax()[::-1]
+    return ordered[seen.to_numpy()]
+
+
 def last_origins(history: pd.DataFrame) -> pd.DataFrame:
-    """The forecast keys for 'now': each region's last observed week."""
-    last = history.groupby("region", sort=True)["week_start"].max()
+    """The forecast keys for 'now': each region's last reported week."""
+    last = reported(history).groupby("region", sort=True)["week_start"].max()
     return pd.DataFrame({"region": last.index.astype(str), "origin": last.to_numpy()})
 
 
-def origin_rows(frame: pd.DataFrame, origins: Sequence[pd.Timestamp]) -> np.ndarray:
+def reported_mask(panel: pd.DataFrame) -> np.ndarray:
+    """Whether each week of ``panel`` sorted by region and week has a reported count (the row
+    order of :mod:`vigia.features.forecast`)."""
+    return panel.sort_values(["region", "week_start"])["cases"].notna().to_numpy()
+
+
+def origin_rows(
+    frame: pd.DataFrame, origins: Sequence[pd.Timestamp], usable: np.ndarray | None = None
+) -> np.ndarray:
     """Positions of the rows of ``frame`` (with ``region`` and ``origin`` columns) whose origin is
-    one of ``origins``, ordered by origin then region (the order of one ``predict`` per origin)."""
+    one of ``origins`` (and, if given, whose ``usable`` flag is set: a reported week), ordered by
+    origin then region (the order of one ``predict`` per origin)."""
     wanted = frame["origin"].isin(pd.DatetimeIndex(origins)).to_numpy()
+    if usable is not None:
+        wanted &= usable
     positions = np.flatnonzero(wanted)
     order = np.lexsort(
         (frame["region"].to_numpy()[positions], frame["origin"].to_numpy()[positions])
@@ -175,13 +210,21 @@ class Forecaster(ABC):
     ) -> QuantileForecast:
         """Forecasts from each of ``origins``, each using ``panel`` only up to that origin.
 
-        Rows are ordered by origin, then region. The default calls :meth:`predict` once per
-        origin on the truncated panel; models whose features are causal by construction
-        override it to compute them once.
+        A region is forecast at an origin when it has a reported count for that week (a
+        ragged or gapped panel has regions without one). Rows are ordered by origin, then
+        region. The default calls :meth:`predict` once per origin on the truncated panel of
+        those regions; models whose features are causal by construction override it to compute
+        them once.
         """
-        return QuantileForecast.concat(
-            [self.predict(panel[panel["week_start"] <= origin]) for origin in origins]
-        )
+        at = panel[panel["week_start"].isin(pd.DatetimeIndex(origins)) & panel["cases"].notna()]
+        parts = []
+        for origin, rows in at.groupby("week_start", sort=True):
+            regions = rows["region"].unique()
+            visible = panel[(panel["week_start"] <= origin) & panel["region"].isin(regions)]
+            parts.append(self.predict(visible))
+        if not parts:
+            return QuantileForecast.empty(self.horizons, self.levels)
+        return QuantileForecast.concat(parts)
 
     def remember_endemic(self, panel: pd.DataFrame) -> None:
         """Keep the endemic channel of ``panel`` (call at the end of ``fit``)."""

@@ -22,6 +22,7 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     last_origins,
+    reported,
 )
 
 SEASON = 52
@@ -36,7 +37,8 @@ def _symmetric_quantiles(changes: np.ndarray, levels: np.ndarray) -> np.ndarray:
 
 
 def _series(history: pd.DataFrame) -> dict[str, np.ndarray]:
-    ordered = history.sort_values(["region", "week_start"])
+    """Each region's weekly counts up to its last reported week (NaN = not reported)."""
+    ordered = reported(history).sort_values(["region", "week_start"])
     return {
         str(r): g["cases"].to_numpy(dtype="float64")
         for r, g in ordered.groupby("region", sort=True)
@@ -85,7 +87,11 @@ class SeasonalNaive(Forecaster):
             spread = _symmetric_quantiles(y[SEASON:] - y[:-SEASON], levels)
             for j, h in enumerate(self.horizons):
                 same_week_last_year = len(y) - 1 + h - SEASON
-                if same_week_last_year < 0 or len(y) <= SEASON:
+                if (
+                    same_week_last_year < 0
+                    or len(y) <= SEASON
+                    or np.isnan(y[same_week_last_year])  # not reported: persistence instead
+                ):
                     values[i, j] = fallback[i, j]
                 else:
                     values[i, j] = y[same_week_last_year] + spread

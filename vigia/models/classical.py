@@ -27,6 +27,7 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     last_origins,
+    reported,
 )
 
 TRAINING_FILE = "training_series.parquet"
@@ -55,6 +56,18 @@ def quantiles_from_intervals(
     return out
 
 
+def bridged(y: np.ndarray) -> np.ndarray:
+    """A series with its unreported weeks (NaN) filled by linear interpolation between the
+    reported neighbours: statsforecast models need a complete series."""
+    missing = np.isnan(y)
+    if not missing.any():
+        return y
+    known = np.flatnonzero(~missing)
+    out = y.copy()
+    out[missing] = np.interp(np.flatnonzero(missing), known, y[known])
+    return out
+
+
 class StatsForecaster(Forecaster):
     """Base of the statsforecast models: one model per region, run forward at predict time."""
 
@@ -69,11 +82,11 @@ class StatsForecaster(Forecaster):
         raise NotImplementedError
 
     def fit(self, panel: pd.DataFrame) -> Self:
-        ordered = panel.sort_values(["region", "week_start"])
+        ordered = reported(panel).sort_values(["region", "week_start"])
         self.training = ordered[["region", "week_start", "cases"]].reset_index(drop=True)
         self.models = {}
         for region, group in ordered.groupby("region", sort=True):
-            y = group["cases"].to_numpy(dtype="float64")
+            y = bridged(group["cases"].to_numpy(dtype="float64"))
             if len(y) >= MIN_WEEKS and np.ptp(y[-MIN_WEEKS:]) > 0:
                 self.models[str(region)] = self._new_model().fit(y)
         self.remember_endemic(panel)
@@ -81,9 +94,10 @@ class StatsForecaster(Forecaster):
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         keys = last_origins(history)
-        ordered = history.sort_values(["region", "week_start"])
+        ordered = reported(history).sort_values(["region", "week_start"])
         series = {
-            str(r): g["cases"].to_numpy(dtype="float64") for r, g in ordered.groupby("region")
+            str(r): bridged(g["cases"].to_numpy(dtype="float64"))
+            for r, g in ordered.groupby("region")
         }
         h = max(self.horizons)
         steps = [x - 1 for x in self.horizons]

@@ -28,6 +28,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from vigia.errors import VigiaError
 from vigia.evaluate.backtest import forecast_block
 from vigia.evaluate.forecast_scores import observed
 from vigia.models.base import (
@@ -134,14 +135,17 @@ class HybridForecaster(Forecaster):
         """Members' out-of-sample forecasts ``(members, rows, horizons, levels)`` over the fold
         blocks and the observed values ``(rows, horizons)`` (NaN past the panel's end)."""
         per_member: list[list[QuantileForecast]] = [[] for _ in self.members]
-        for block in self.fold_blocks(panel):
-            for m, name in enumerate(self.members):
-                per_member[m].append(forecast_block(panel, partial(self._member, name), block))
+        try:
+            for block in self.fold_blocks(panel):
+                for m, name in enumerate(self.members):
+                    per_member[m].append(forecast_block(panel, partial(self._member, name), block))
+        except VigiaError:  # a member cannot train on the weeks before a fold: equal weights
+            per_member = [[] for _ in self.members]
         if not per_member[0]:
             return np.empty((len(self.members), 0, len(self.horizons), len(self.levels))), np.empty(
                 (0, len(self.horizons))
             )
-        forecasts = [QuantileForecast.concat(parts) for parts in per_member]
+        forecasts = _aligned([QuantileForecast.concat(parts) for parts in per_member])
         values = np.stack([f.values for f in forecasts])
         return values, observed(forecasts[0], panel)
 
@@ -220,15 +224,13 @@ class HybridForecaster(Forecaster):
 
 
 def _aligned(forecasts: list[QuantileForecast]) -> list[QuantileForecast]:
-    """Reorder member forecasts to the first one's (region, origin) rows."""
-    first = forecasts[0]
-    index = pd.MultiIndex.from_frame(first.keys)
-    out = [first]
-    for other in forecasts[1:]:
-        position = pd.MultiIndex.from_frame(other.keys).get_indexer(index)
-        if (position < 0).any():
-            raise ValueError("hybrid members forecast different (region, origin) rows")
-        out.append(
-            QuantileForecast(first.keys, other.values[position], first.horizons, first.levels)
-        )
-    return out
+    """Member forecasts on the (region, origin) rows all of them have, in the first one's order
+    (on a ragged panel a member may leave out a region it cannot forecast at an origin)."""
+    indexes = [pd.MultiIndex.from_frame(f.keys) for f in forecasts]
+    common = indexes[0]
+    for index in indexes[1:]:
+        common = common[common.isin(index)]
+    return [
+        forecast.take(index.get_indexer(common))
+        for forecast, index in zip(forecasts, indexes, strict=True)
+    ]

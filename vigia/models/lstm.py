@@ -21,6 +21,7 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
+from vigia.errors import VigiaError
 from vigia.features.forecast import (
     SEQUENCE_CHANNELS,
     future_targets,
@@ -34,6 +35,8 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     origin_rows,
+    reported,
+    reported_mask,
 )
 
 ONNX_FILE = "lstm.onnx"
@@ -89,9 +92,16 @@ class LSTMForecaster(Forecaster):
         frame, windows = sequence_windows(panel, self.window)
         targets = future_targets(panel, self.horizons).to_numpy()
         history_weeks = frame.groupby("region", sort=False).cumcount().to_numpy() + 1
-        rows = (history_weeks >= MIN_HISTORY) & np.isfinite(targets).all(axis=1)
+        rows = (
+            (history_weeks >= MIN_HISTORY)
+            & np.isfinite(targets).all(axis=1)
+            & reported_mask(panel)  # the origin week itself was reported
+        )
         if not rows.any():
-            raise ValueError("no training windows: history too short for the LSTM")
+            raise VigiaError(
+                f"lstm: no region has {MIN_HISTORY} weeks of history followed by "
+                f"{max(self.horizons)} reported weeks; the panel is too short to train on"
+            )
         level = frame["level"].to_numpy()[rows]
         labels = (np.log1p(targets[rows]) - level[:, None]).astype("float32")
         weights = level_weights(level, self.weight_power).astype("float32")
@@ -135,7 +145,7 @@ class LSTMForecaster(Forecaster):
         return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
-        frame, windows = sequence_windows(history, self.window)
+        frame, windows = sequence_windows(reported(history), self.window)
         last = frame.groupby("region", sort=False).tail(1).index.to_numpy()
         return self._forecast(frame.loc[last].reset_index(drop=True), windows[last])
 
@@ -143,7 +153,7 @@ class LSTMForecaster(Forecaster):
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
     ) -> QuantileForecast:
         frame, windows = sequence_windows(panel, self.window)
-        rows = origin_rows(frame, origins)
+        rows = origin_rows(frame, origins, reported_mask(panel))
         return self._forecast(frame.loc[rows].reset_index(drop=True), windows[rows])
 
     # --- persistence ---------------------------------------------------------------------------

@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 import xgboost as xgb
 
-from vigia.features.forecast import FEATURES, build_features, future_targets, level_weights
+from vigia.errors import VigiaError
+from vigia.features.forecast import (
+    FEATURES,
+    build_features,
+    future_targets,
+    history_weeks,
+    level_weights,
+)
 from vigia.models.base import (
     FLUSIGHT_LEVELS,
     HORIZONS,
@@ -25,6 +32,8 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     origin_rows,
+    reported,
+    reported_mask,
 )
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
@@ -87,12 +96,16 @@ class XGBoostForecaster(Forecaster):
     def fit(self, panel: pd.DataFrame) -> Self:
         features = build_features(panel)
         targets = future_targets(panel, self.horizons)
-        enough = features[f"lag_{MIN_HISTORY - 1}"].notna()
+        # a row needs MIN_HISTORY weeks of history and a reported origin week
+        enough = (history_weeks(features) >= MIN_HISTORY) & features["lag_0"].notna().to_numpy()
         for h in self.horizons:
             y = targets[f"y_{h}"]
-            rows = enough & y.notna()
+            rows = y.notna() & enough
             if not rows.any():
-                raise ValueError(f"no training rows for horizon {h}: history too short")
+                raise VigiaError(
+                    f"xgboost: no region has {MIN_HISTORY} weeks of history followed by a "
+                    f"reported count {h} weeks later; the panel is too short to train on"
+                )
             level = features.loc[rows, "level"]
             matrix = xgb.DMatrix(
                 features.loc[rows, FEATURES],
@@ -121,14 +134,14 @@ class XGBoostForecaster(Forecaster):
         return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
-        features = build_features(history)
+        features = build_features(reported(history))
         return self._forecast(features.groupby("region", sort=True).tail(1).sort_values("region"))
 
     def predict_origins(
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
     ) -> QuantileForecast:
         features = build_features(panel)
-        return self._forecast(features.iloc[origin_rows(features, origins)])
+        return self._forecast(features.iloc[origin_rows(features, origins, reported_mask(panel))])
 
     def save_state(self, folder: Path) -> None:
         for h, booster in self.boosters.items():

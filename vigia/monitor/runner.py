@@ -26,18 +26,20 @@ class ActualsSource:
     date_col: str = "week_start"
     target_col: str = "cases"
     level: str = "department"
+    panel_options: str = ""  # PanelOptions JSON: how to read a CSV source (vigia.data.read)
 
     def load(self, end: pd.Timestamp) -> pd.DataFrame:
         """The validated panel of counts up to and including week ``end``."""
         from vigia.data.ingest import ingest_panel
+        from vigia.data.read import PanelOptions
 
+        options = PanelOptions.from_json(self.panel_options)
+        columns = {"region_col": self.region_col, "date_col": self.date_col}
         panel, _ = ingest_panel(
             self.source,
-            region_col=self.region_col,
-            date_col=self.date_col,
-            target_col=self.target_col,
             level=self.level,
             end=f"{end:%Y-%m-%d}",
+            options=PanelOptions(**{**options.__dict__, **columns, "target_col": self.target_col}),
         )
         return panel
 
