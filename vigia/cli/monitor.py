@@ -228,6 +228,8 @@ def _run_risk(args: argparse.Namespace) -> int:
     from vigia.monitor.risk_runner import run_risk_check
 
     config = load_risk_monitor_config(args.config)
+    if args.kfp:
+        say("note: --kfp is the forecaster's monitoring pipeline; a risk check runs in-process")
     ws = workspace(args)
     paths = MonitorPaths.from_workspace(ws)
     with Step(f"risk monitoring check of {args.model}"):

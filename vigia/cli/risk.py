@@ -87,6 +87,11 @@ def register(commands: Any) -> None:
     replay.add_argument("--jobs", type=int, default=2, help="parallel fits (default 2)")
     replay.add_argument("--config", type=Path, default=None, help="risk monitoring thresholds")
     replay.add_argument("--port", type=int, default=0, help="HTTP port (default: a free one)")
+    replay.add_argument(
+        "--reuse-model",
+        action="store_true",
+        help="replay the workspace's live version instead of training a new one",
+    )
     replay.add_argument("--json", action="store_true", help="print the timeline as JSON")
     replay.set_defaults(handler=_replay)
 
@@ -246,6 +251,7 @@ def _replay(args: argparse.Namespace) -> int:
         families=args.families,
         jobs=args.jobs,
         port=args.port,
+        reuse_model=args.reuse_model,
     )
     replay, files = run_risk_replay(
         workspace(args), setup, config, say=say, progress=None if args.json else show
@@ -257,12 +263,15 @@ def _replay(args: argparse.Namespace) -> int:
     say("")
     say(timeline_table(replay.weeks))
     say("")
-    if summary["weeks_compared"]:
-        say(
-            f"{summary['weeks_compared']} weeks with both: mean |estimated − realized| ROC-AUC "
-            f"{summary['mean_abs_error']:.3f} (90% CI {summary['mean_abs_error_ci90'][0]:.3f}–"
-            f"{summary['mean_abs_error_ci90'][1]:.3f}), mean estimated − realized "
-            f"{summary['mean_error']:+.3f}; {summary['weeks_within_0.03']} weeks within ±0.03"
-        )
+    for key, what in (("cbpe", "estimated (CBPE)"), ("recalibrated_cbpe", "recalibrated CBPE")):
+        errors = summary[key]
+        if errors["weeks_compared"]:
+            low, high = errors["mean_abs_error_ci90"]
+            say(
+                f"{what}: {errors['weeks_compared']} weeks, mean |estimated − realized| ROC-AUC "
+                f"{errors['mean_abs_error']:.3f} (90% CI {low:.3f}–{high:.3f}), mean estimated − "
+                f"realized {errors['mean_error']:+.3f}; {errors['weeks_within_0.03']} weeks "
+                "within ±0.03"
+            )
     say(f"timeline: {files['md']} · {files['json']} ({replay.seconds:.0f}s)")
     return 0

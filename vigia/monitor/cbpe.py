@@ -139,3 +139,14 @@ def realized(y: np.ndarray, p: np.ndarray, threshold: float) -> RealizedPerforma
         recall=recall,
         f1=f1,
     )
+
+
+def recalibrate(p: np.ndarray, p_labelled: np.ndarray, y_labelled: np.ndarray) -> np.ndarray:
+    """``p`` mapped through an isotonic fit of the observed outcome on the score over rows whose
+    labels have arrived: CBPE with the calibration the latest labels show instead of the one the
+    model was trained with (the ranking, hence the realized ROC-AUC, is unchanged)."""
+    from sklearn.isotonic import IsotonicRegression
+
+    fit = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    fit.fit(np.asarray(p_labelled, dtype="float64"), np.asarray(y_labelled, dtype="float64"))
+    return np.asarray(fit.predict(np.asarray(p, dtype="float64")), dtype="float64")

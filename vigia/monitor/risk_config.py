@@ -21,13 +21,13 @@ class RiskMonitorConfig:
     days: int = 28
     min_rows: int = 200
     num_method: str = "wasserstein"
-    num_threshold: float = 0.1
+    num_threshold: float = 0.15
     cat_method: str = "jensenshannon"
     cat_threshold: float = 0.25
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
     drifted_features_warn: int = 1
     drift_share_warn: float = 0.2
-    drift_share_retrain: float = 0.5
+    drift_share_retrain: float = 0.6
     score_drift_warn: bool = False
     estimated_auc_drop_warn: float = 0.03
     realized_auc_drop_retrain: float = 0.05

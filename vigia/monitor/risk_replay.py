@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from vigia.errors import VigiaError
-from vigia.monitor.cbpe import realized
+from vigia.monitor.cbpe import expected_roc_auc, realized, recalibrate
 from vigia.monitor.check import MonitorPaths
 from vigia.monitor.publish import recent_retrain
 from vigia.monitor.risk_check import (
@@ -39,6 +39,7 @@ from vigia.monitor.risk_publish import publish_risk_check
 from vigia.risk.task import TARGET, TIME, Feature
 
 BATCH = 1000
+RECALIBRATION_WEEKS = 4  # revealed weeks the recalibrated estimate learns the calibration from
 
 
 def v1_instances(rows: pd.DataFrame, features: list[Feature]) -> list[dict[str, Any]]:
@@ -68,6 +69,7 @@ class ReplayWeek:
     score_drift: bool | None
     estimated_roc_auc: float | None
     expected_positive_rate: float | None
+    recalibrated_roc_auc: float | None = None  # CBPE after the latest labels' calibration
     realized_roc_auc: float | None = None  # filled when the week's labels are revealed
     observed_positive_rate: float | None = None
     revealed_at: str | None = None
@@ -86,34 +88,22 @@ class RiskReplay:
     seconds: float
 
     def summary(self) -> dict[str, Any]:
-        """Mean and spread of estimated − realized ROC-AUC over the weeks with both."""
-        pairs = [
-            (w.estimated_roc_auc, w.realized_roc_auc)
-            for w in self.weeks
-            if w.estimated_roc_auc is not None and w.realized_roc_auc is not None
-        ]
-        if not pairs:
-            return {"weeks_compared": 0}
-        diff = np.array([e - r for e, r in pairs])
-        # Bootstrap over weeks: how uncertain the mean error is.
-        rng = np.random.default_rng(0)
-        means = [np.abs(rng.choice(diff, len(diff))).mean() for _ in range(2000)]
-        return {
-            "weeks_compared": len(pairs),
-            "mean_abs_error": float(np.abs(diff).mean()),
-            "mean_abs_error_ci90": [
-                float(np.quantile(means, 0.05)),
-                float(np.quantile(means, 0.95)),
-            ],
-            "mean_error": float(diff.mean()),
-            "max_abs_error": float(np.abs(diff).max()),
-            "weeks_within_0.03": int((np.abs(diff) <= 0.03).sum()),
-            "mean_estimated": float(np.mean([e for e, _ in pairs])),
-            "mean_realized": float(np.mean([r for _, r in pairs])),
-            "decisions": {
-                a: sum(w.decision == a for w in self.weeks) for a in ("nothing", "warn", "retrain")
-            },
-        }
+        """Estimated − realized ROC-AUC over the weeks with both, for the plain CBPE estimate and
+        the recalibrated one (mean absolute error with a bootstrap 90 % interval over weeks)."""
+        out: dict[str, Any] = {
+            "decisions": {a: sum(w.decision == a for w in self.weeks)
+                          for a in ("nothing", "warn", "retrain")},
+        }  # fmt: skip
+        for key, attribute in (("cbpe", "estimated_roc_auc"),
+                               ("recalibrated_cbpe", "recalibrated_roc_auc")):  # fmt: skip
+            pairs = [
+                (getattr(w, attribute), w.realized_roc_auc)
+                for w in self.weeks
+                if getattr(w, attribute) is not None and w.realized_roc_auc is not None
+            ]
+            out[key] = _errors(pairs)
+        out["weeks_compared"] = out["cbpe"]["weeks_compared"]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +116,24 @@ class RiskReplay:
         }
 
 
+def _errors(pairs: list[tuple[float, float]]) -> dict[str, Any]:
+    if not pairs:
+        return {"weeks_compared": 0}
+    diff = np.array([e - r for e, r in pairs])
+    rng = np.random.default_rng(0)
+    means = [np.abs(rng.choice(diff, len(diff))).mean() for _ in range(2000)]
+    return {
+        "weeks_compared": len(pairs),
+        "mean_abs_error": float(np.abs(diff).mean()),
+        "mean_abs_error_ci90": [float(np.quantile(means, 0.05)), float(np.quantile(means, 0.95))],
+        "mean_error": float(diff.mean()),
+        "max_abs_error": float(np.abs(diff).max()),
+        "weeks_within_0.03": int((np.abs(diff) <= 0.03).sum()),
+        "mean_estimated": float(np.mean([e for e, _ in pairs])),
+        "mean_realized": float(np.mean([r for _, r in pairs])),
+    }
+
+
 def _fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -133,9 +141,9 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 def timeline_table(weeks: list[ReplayWeek]) -> str:
     """The timeline as a Markdown table."""
     lines = [
-        "| week | cases | drift share | score drift | estimated ROC-AUC | realized ROC-AUC | "
-        "est. − real. | expected rate | observed rate | decision |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---|",
+        "| week | cases | drift share | score drift | estimated ROC-AUC | recalibrated | "
+        "realized ROC-AUC | est. − real. | expected rate | observed rate | decision |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for w in weeks:
         gap = (
@@ -146,7 +154,8 @@ def timeline_table(weeks: list[ReplayWeek]) -> str:
         drift = {None: "–", True: "yes", False: "no"}[w.score_drift]
         lines.append(
             f"| {w.week} | {w.cases} | {_fmt(w.drift_share, 2)} | {drift} | "
-            f"{_fmt(w.estimated_roc_auc)} | {_fmt(w.realized_roc_auc)} | "
+            f"{_fmt(w.estimated_roc_auc)} | {_fmt(w.recalibrated_roc_auc)} | "
+            f"{_fmt(w.realized_roc_auc)} | "
             f"{'–' if gap is None else f'{gap:+.3f}'} | {_fmt(w.expected_positive_rate)} | "
             f"{_fmt(w.observed_positive_rate)} | {w.decision} |"
         )
@@ -187,6 +196,7 @@ def replay_risk(
     labels: list[pd.DataFrame] = []  # revealed so far
     pending: list[tuple[int, pd.DataFrame]] = []  # (week index, labels) not revealed yet
     windows: list[tuple[datetime, datetime]] = []
+    revealed: list[tuple[np.ndarray, np.ndarray]] = []  # (scores, labels) per revealed week
     timeline: list[ReplayWeek] = []
     logged = len(_records(paths, model))
     with httpx.Client(base_url=base_url, timeout=120.0) as client:
@@ -219,19 +229,21 @@ def replay_risk(
             windows.append((start, end))
             pending.append((index, pd.concat(week_labels, ignore_index=True)))
             # Labels of weeks at least `label_delay_weeks` old arrive now.
-            for done, frame in [p for p in pending if p[0] <= index - label_delay_weeks]:
+            arrived = [p for p in pending if p[0] <= index - label_delay_weeks]
+            pending = [p for p in pending if p[0] > index - label_delay_weeks]
+            for done, frame in arrived:
                 labels.append(frame)
-                pending.remove((done, frame))
-                _reveal(
-                    timeline[done],
-                    paths,
-                    model,
-                    features,
-                    version,
-                    windows[done],
-                    frame,
-                    f"{pd.Timestamp(week):%Y-%m-%d}",
-                    config,
+                revealed.append(
+                    _reveal(
+                        timeline[done],
+                        paths,
+                        model,
+                        features,
+                        version,
+                        windows[done],
+                        frame,
+                        f"{pd.Timestamp(week):%Y-%m-%d}",
+                    )
                 )
             as_of = pd.Timestamp(week)
             check, _ = check_risk_model(
@@ -257,6 +269,9 @@ def replay_risk(
                 expected_positive_rate=status["expected_positive_rate"],
                 reasons=check.decision.reasons,
             )
+            row.recalibrated_roc_auc = _recalibrated(
+                paths, model, features, version, (start, end), revealed[-RECALIBRATION_WEEKS:]
+            )
             timeline.append(row)
             if progress:
                 progress(row)
@@ -278,9 +293,9 @@ def _reveal(
     window: tuple[datetime, datetime],
     labels: pd.DataFrame,
     when: str,
-    config: RiskMonitorConfig,
-) -> None:
-    """The realized metrics of a past week's logged rows, now that its labels arrived."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """The realized metrics of a past week's logged rows, now that its labels arrived; returns
+    the week's (scores, labels)."""
     logged = logged_scores(paths.payload_root, model, version, features, *window)
     joined = join_labels(logged.rows, labels)
     y = joined["label"].to_numpy(dtype="int64")
@@ -289,6 +304,30 @@ def _reveal(
         row.realized_roc_auc = result.roc_auc
         row.observed_positive_rate = result.positive_rate
     row.revealed_at = when
+    return joined[PROBABILITY].to_numpy(dtype="float64"), y
+
+
+def _recalibrated(
+    paths: MonitorPaths,
+    model: str,
+    features: list[Feature],
+    version: int,
+    window: tuple[datetime, datetime],
+    revealed: list[tuple[np.ndarray, np.ndarray]],
+    min_rows: int = 200,
+) -> float | None:
+    """CBPE of the window's scores after an isotonic recalibration on the revealed weeks."""
+    if not revealed:
+        return None
+    p_labelled = np.concatenate([p for p, _ in revealed])
+    y_labelled = np.concatenate([y for _, y in revealed])
+    if len(y_labelled) < min_rows or not 0 < y_labelled.sum() < len(y_labelled):
+        return None
+    scores = logged_scores(paths.payload_root, model, version, features, *window).rows
+    if len(scores) < min_rows:
+        return None
+    p = scores[PROBABILITY].to_numpy(dtype="float64")
+    return expected_roc_auc(recalibrate(p, p_labelled, y_labelled))
 
 
 def write_timeline(replay: RiskReplay, folder: Path) -> dict[str, Path]:
@@ -315,6 +354,7 @@ class ReplaySetup:
     seed: int = 0
     gate_config: str = ""  # TOML text; "" = the packaged gates
     port: int = 0
+    reuse_model: bool = False  # replay the workspace's live version instead of training one
 
 
 def run_risk_replay(
@@ -332,13 +372,8 @@ def run_risk_replay(
         VigiaError: The workspace already has the model, the dataset has no time column, the
             gate refused the model, or the server failed.
     """
-    import importlib.resources
-
     from vigia.cli.common import free_ports
     from vigia.cli.demo import start_server, stop_server, wait_ready
-    from vigia.images import image_ref
-    from vigia.pipelines.local import run_pipeline_locally
-    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
     from vigia.registry.store import ModelStore
     from vigia.risk.datasets import builtin
     from vigia.risk.ingest import ingest_risk
@@ -348,35 +383,17 @@ def run_risk_replay(
     name = task.name
     if not task.time_col:
         raise VigiaError(f"dataset {setup.dataset} has no time column: nothing to replay by week")
-    if ModelStore(workspace.models).versions(name):
+    live_version = ModelStore(workspace.models).current(name)
+    if live_version is not None and not setup.reuse_model:
         raise VigiaError(
-            f"{workspace.root} already has {name} versions; a replay needs a fresh workspace: "
-            "vigia --workspace DIR risk replay"
+            f"{workspace.root} already has {name} versions; a replay needs a fresh workspace "
+            "(vigia --workspace DIR risk replay) or --reuse-model to replay the live version"
         )
-    gates = setup.gate_config or (
-        importlib.resources.files("vigia") / "configs" / "gates.toml"
-    ).read_text("utf-8")
-    say(f"▶ risk pipeline for {setup.dataset} (kfp.local, approval gate)")
-    run = run_pipeline_locally(
-        create_risk_pipeline(image_ref("project", "local")),
-        risk_arguments(
-            workspace,
-            gates,
-            registered_name=name,
-            source=setup.dataset,
-            sample_rows=setup.sample_rows,
-            families=setup.families,
-            seed=setup.seed,
-            jobs=setup.jobs,
-        ),
-        workspace,
-        quiet=True,
-    )
-    outcome = read_risk_outcome(run)
-    if not outcome["pushed"]:
-        raise VigiaError("the model was not approved: " + "; ".join(outcome["decision"]["reasons"]))
-    version = int(outcome["version"])
-    say(f"  {name} version {version} approved and pushed ({outcome['seconds']:.0f}s)")
+    if live_version is None:
+        version = _train(workspace, setup, name, say)
+    else:
+        version = live_version
+        say(f"  replaying the live {name} version {version} (no training)")
     prepared, _ = ingest_risk(setup.dataset)
     split = train_test(prepared.table, prepared.task, setup.seed)
     cases = prepared.table.iloc[split.test]
@@ -414,3 +431,37 @@ def run_risk_replay(
     finally:
         stop_server(server)
     return replay, write_timeline(replay, paths.reports_root / f"replay-{name}")
+
+
+def _train(workspace: Any, setup: ReplaySetup, name: str, say: Callable[[str], None]) -> int:
+    """Train ``setup.dataset`` with the risk pipeline (kfp.local, gate); the pushed version."""
+    import importlib.resources
+
+    from vigia.images import image_ref
+    from vigia.pipelines.local import run_pipeline_locally
+    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
+
+    gates = setup.gate_config or (
+        importlib.resources.files("vigia") / "configs" / "gates.toml"
+    ).read_text("utf-8")
+    say(f"▶ risk pipeline for {setup.dataset} (kfp.local, approval gate)")
+    run = run_pipeline_locally(
+        create_risk_pipeline(image_ref("project", "local")),
+        risk_arguments(
+            workspace,
+            gates,
+            registered_name=name,
+            source=setup.dataset,
+            sample_rows=setup.sample_rows,
+            families=setup.families,
+            seed=setup.seed,
+            jobs=setup.jobs,
+        ),
+        workspace,
+        quiet=True,
+    )
+    outcome = read_risk_outcome(run)
+    if not outcome["pushed"]:
+        raise VigiaError("the model was not approved: " + "; ".join(outcome["decision"]["reasons"]))
+    say(f"  {name} version {outcome['version']} approved and pushed ({outcome['seconds']:.0f}s)")
+    return int(outcome["version"])

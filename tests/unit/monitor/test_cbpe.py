@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from vigia.monitor.cbpe import estimate, expected_roc_auc, realized
+from vigia.monitor.cbpe import estimate, expected_roc_auc, realized, recalibrate
 
 
 def test_expected_roc_auc_by_hand() -> None:
@@ -62,3 +62,18 @@ def test_realized_metrics_match_scikit_learn() -> None:
     assert realized(np.array([0, 0]), np.array([0.1, 0.2]), 0.5).roc_auc is None
     with pytest.raises(ValueError):
         realized(np.array([1]), np.array([0.1, 0.2]), 0.5)
+
+
+def test_recalibration_follows_the_labels_that_arrived() -> None:
+    rng = np.random.default_rng(1)
+    p = rng.beta(1.2, 6.0, size=4000)
+    # The world changed: outcomes now happen at half the rate the scores say.
+    y = rng.random(len(p)) < p / 2
+    fresh = rng.beta(1.2, 6.0, size=3000)
+    y_fresh = rng.random(len(fresh)) < fresh / 2
+    realized_auc = roc_auc_score(y_fresh, fresh)
+    plain = expected_roc_auc(fresh)
+    mapped = recalibrate(fresh, p, y)
+    assert np.all(np.diff(mapped[np.argsort(fresh)]) >= 0)  # monotone: same ranking
+    assert abs(mapped.mean() - y_fresh.mean()) < 0.01
+    assert abs(expected_roc_auc(mapped) - realized_auc) < abs(plain - realized_auc)

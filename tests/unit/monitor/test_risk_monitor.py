@@ -82,9 +82,10 @@ def test_realized_metrics_once_labels_arrive_and_everything_is_published(
     expected = roc_auc_score(rows[TARGET], live.model.predict_proba(rows))
     assert check.realized.roc_auc == pytest.approx(expected, abs=1e-5)  # logged at 6 decimals
     assert check.estimated is not None and check.estimated.roc_auc is not None
-    # 2022 cases: every place and incidence feature moved since 2019–2021.
-    assert check.data_drift.share is not None and check.data_drift.share >= 0.5
-    assert check.decision.action == "retrain"
+    # Age and sex are tested; place and epidemic features are excluded (they move every week).
+    assert set(check.data_drift.columns) == {"edad", "sexo"}
+    assert check.data_drift.untested["distrito"] == "excluded in the monitoring config"
+    assert check.decision.action in ("nothing", "warn")
     files = outcome.published.files
     status = json.loads(files["status"].read_text())
     assert status["realized_roc_auc"] == pytest.approx(expected, abs=1e-5)
@@ -95,7 +96,7 @@ def test_realized_metrics_once_labels_arrive_and_everything_is_published(
         "vigia_risk_estimated_roc_auc",
         "vigia_risk_realized_roc_auc",
         "vigia_risk_labelled_predictions",
-        'vigia_monitor_decision{decision="retrain",model="dengue-severity"} 1.0',
+        f'vigia_monitor_decision{{decision="{check.decision.action}",model="dengue-severity"}} 1.0',
     ):
         assert name in prom
     assert files["html"].exists() and files["data_drift"].exists()
