@@ -52,6 +52,6 @@ def test_four_weeks_through_the_live_endpoint(tmp_path) -> None:
     assert replay.weeks[2].recalibrated_roc_auc is not None
     files = write_timeline(replay, tmp_path / "timeline")
     assert json.loads(files["json"].read_text())["summary"]["weeks_compared"] == 3
-    assert "| estimated ROC-AUC | realized ROC-AUC |" in files["md"].read_text()
+    assert "| estimated ROC-AUC | recalibrated | realized ROC-AUC |" in files["md"].read_text()
     statuses = list((paths.reports_root / MODEL).glob("*/check.json"))
     assert len(statuses) == 4
