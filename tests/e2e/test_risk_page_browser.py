@@ -48,6 +48,7 @@ def _fill(values: dict[str, object]) -> str:
     )
 
 
+@pytest.mark.slow  # a model, a server and a browser: ≈ 1 minute on a quiet machine
 def test_a_health_worker_gets_a_risk_tier_on_a_phone(
     served: tuple[LiveRisk, str], tmp_path: Path
 ) -> None:
@@ -98,6 +99,7 @@ def test_a_health_worker_gets_a_risk_tier_on_a_phone(
     assert shot.exists() and shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow  # shares the served model above
 def test_the_page_endpoints_answer_json_errors(served: tuple[LiveRisk, str]) -> None:
     _, base = served
     assert httpx.get(f"{base}/risk/nope").status_code == 404
