@@ -331,7 +331,8 @@ def decide_risk(
         _at_or_above("drifted_features_warn", WARN,
                      float(len(data_drift.drifted)) if data_drift.assessed else None,
                      config.drifted_features_warn,
-                     "drifted features (" + ", ".join(data_drift.drifted[:5]) + ")"),
+                     "drifted features"
+                     + (f" ({', '.join(data_drift.drifted[:5])})" if data_drift.drifted else "")),
         _at_or_above("realized_auc_retrain", RETRAIN,
                      drop(realized_.roc_auc if realized_ else None),
                      config.realized_auc_drop_retrain,

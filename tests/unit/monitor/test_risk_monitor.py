@@ -131,3 +131,10 @@ def test_monitor_run_with_a_risk_model(cli, live: LiveRisk) -> None:
                "--labels", str(live.ws.root / "nope.csv")])  # fmt: skip
     assert bad.code == 2 and "labels" in bad.stderr and "Traceback" not in bad.stderr
     assert np.isfinite(status["drift_share"])
+
+
+def test_risk_replay_refuses_bad_requests_in_one_line(cli, tmp_path: Path) -> None:
+    for dataset, words in (("readmission", "has no time column"), ("nope", "unknown dataset")):
+        result = cli(["--workspace", str(tmp_path / "ws"), "risk", "replay", "--dataset", dataset])
+        assert result.code == 2 and words in result.stderr
+        assert "Traceback" not in result.stderr
