@@ -236,6 +236,7 @@ class RiskCheck:
     labelled: int
     decision: MonitorDecision
     config: dict[str, Any]
+    snapshot_time: str | None = None
     checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @property
@@ -374,10 +375,13 @@ def check_risk_model(
     end: str | datetime | None = None,
     labels: pd.DataFrame | None = None,
     recent_retrain: str | None = None,
+    snapshot_time: datetime | None = None,
 ) -> tuple[RiskCheck, LiveModel]:
     """Check the live version of the classifier ``model_name`` over ``[start, end)``.
 
     Defaults: ``end`` just after the newest logged record, ``start`` ``config.days`` before it.
+    ``snapshot_time`` dates the Evidently snapshots (default: ``end``; the replay gives the
+    replayed week, so the Evidently dashboard reads as a timeline of weeks).
 
     Raises:
         NotFoundError: No live version, or it is not a classifier, or it has no snapshot.
@@ -404,10 +408,11 @@ def check_risk_model(
     current = logged.rows
     meta = {"model": model_name, "version": str(model.version)}
     excluded = config.excluded(model_name)
-    data_drift = risk_drift(snapshot, current, features, config, excluded, DATA, hi, meta)
+    stamp = snapshot_time or hi
+    data_drift = risk_drift(snapshot, current, features, config, excluded, DATA, stamp, meta)
     scored = snapshot[snapshot[HOLDOUT]] if HOLDOUT in snapshot else snapshot
     score = Feature(PROBABILITY, "numeric")
-    score_drift = risk_drift(scored, current, [score], config, (), PREDICTION, hi, meta)
+    score_drift = risk_drift(scored, current, [score], config, (), PREDICTION, stamp, meta)
     enough = len(current) >= config.min_rows
     estimated = estimate(current[PROBABILITY].to_numpy(), threshold) if enough else None
     reference_estimate = (
@@ -453,5 +458,6 @@ def check_risk_model(
         labelled=len(y),
         decision=decision,
         config=config.to_dict(),
+        snapshot_time=stamp.isoformat(),
     )
     return check, model

@@ -155,7 +155,7 @@ def performance_snapshot(check: RiskCheck) -> Any:
         return report.run(
             Dataset.from_pandas(frame, data_definition=definition),
             None,
-            timestamp=pd.Timestamp(check.window["end"]).to_pydatetime(),
+            timestamp=pd.Timestamp(check.snapshot_time or check.window["end"]).to_pydatetime(),
         )
 
 

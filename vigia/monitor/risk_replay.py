@@ -256,6 +256,7 @@ def replay_risk(
                 recent_retrain=recent_retrain(
                     paths, model, version, as_of, config.retrain_cooldown_weeks
                 ),
+                snapshot_time=as_of.to_pydatetime(),
             )
             publish_risk_check(check, paths, evidently=evidently, drift_html=False)
             status = check.status()
