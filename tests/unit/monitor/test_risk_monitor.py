@@ -138,3 +138,15 @@ def test_risk_replay_refuses_bad_requests_in_one_line(cli, tmp_path: Path) -> No
         result = cli(["--workspace", str(tmp_path / "ws"), "risk", "replay", "--dataset", dataset])
         assert result.code == 2 and words in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_retraining_knows_the_builtin_data_and_says_how_otherwise(tmp_path: Path) -> None:
+    from vigia.monitor.risk_runner import builtin_source, start_risk_retraining
+
+    assert builtin_source("dengue-severity") == "dengue-severity"
+    assert builtin_source("readmission-risk") == "readmission"
+    outcome = start_risk_retraining(
+        {"name": "cohort-risk", "version": 1}, pd.Timestamp("2026-01-04"), tmp_path, tmp_path
+    )
+    assert outcome["started"] is False
+    assert "vigia risk train --data FILE --name cohort-risk" in outcome["reason"]
