@@ -12,6 +12,7 @@ def risk_register(
     eda: Input[HTML],
     card: Input[Markdown],
     selection: Input[Dataset],
+    reference: Input[Dataset],
     tracking_uri: str,
     artifact_root: str,
     registered_name: str,
@@ -35,6 +36,7 @@ def risk_register(
             "eda": Path(eda.path),
             "data": Path(card.path),
             "selection": Path(selection.path),
+            "reference": Path(reference.path),  # the training snapshot monitoring reads
         },
         tracking_uri,
         artifact_root,

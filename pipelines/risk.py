@@ -99,6 +99,7 @@ def create_risk_pipeline(image: str) -> Any:
             eda=eda.outputs["report"],
             card=ingested.outputs["card"],
             selection=trained.outputs["selection"],
+            reference=trained.outputs["reference"],
             tracking_uri=tracking_uri,
             artifact_root=artifact_root,
             registered_name=registered_name,

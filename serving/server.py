@@ -35,6 +35,7 @@ from vigia.payloads import PayloadWriter
 from vigia.serving import metrics
 from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
 from vigia.serving.model import VigiaModel
+from vigia.serving.risk_page import mount_risk_page
 from vigia.serving.runtime import limit_math_threads
 from vigia.serving.sources import ModelSource, model_names
 
@@ -157,6 +158,9 @@ class Server(ModelServer):
     def start(self, models: list[Any]) -> None:
         """Serve ``models`` (already loaded) until SIGINT/SIGTERM."""
         self._register_and_check_atleast_one_model_is_ready(models)
+        from kserve.model_server import app
+
+        mount_risk_page(app, self.dataplane)  # the health worker's page: /risk/<model>
         self._rest_server = VigiaRESTServer(
             FASTAPI_APP_IMPORT_STRING,
             self.dataplane,

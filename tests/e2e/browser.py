@@ -10,12 +10,14 @@ A small client over ``websocket-client`` (no browser download, no Node). Chromiu
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,6 +193,82 @@ def load_page(
             process.kill()
             process.wait()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def open_page(
+    url: str, width: int = 390, height: int = 844, mobile: bool = True, timeout: float = 60.0
+) -> Iterator[DevTools]:
+    """A fresh headless Chromium on ``url`` (phone-sized by default) for a test to drive through
+    :meth:`DevTools.call` (``Runtime.evaluate`` …); console errors: ``errors(tools.events)``."""
+    profile = Path(tempfile.mkdtemp(prefix="vigia-chromium-"))
+    process = subprocess.Popen(
+        [chromium_path(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + timeout
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert process.poll() is None, f"chromium exited with code {process.returncode}"
+            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        pages = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=timeout).json()
+        page = next(p for p in pages if p.get("type") == "page")
+        tools = DevTools(page["webSocketDebuggerUrl"], timeout)
+        try:
+            for domain in ("Runtime", "Log", "Page", "Network"):
+                tools.call(f"{domain}.enable")
+            tools.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                       deviceScaleFactor=1, mobile=mobile)  # fmt: skip
+            tools.call("Page.navigate", url=url)
+            tools.wait_for("Page.loadEventFired", timeout)
+            yield tools
+        finally:
+            tools.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def evaluate(tools: DevTools, expression: str) -> Any:
+    """The value of a JavaScript expression in the page."""
+    return tools.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get(
+        "value"
+    )
+
+
+def wait_until(tools: DevTools, expression: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not evaluate(tools, expression):
+        assert time.monotonic() < deadline, f"not true within {timeout}s: {expression}"
+        time.sleep(0.1)
+
+
+def screenshot(tools: DevTools, path: Path, width: int) -> Path:
+    """A full-page PNG of the current page."""
+    size = tools.call("Page.getLayoutMetrics")["cssContentSize"]
+    shot = tools.call(
+        "Page.captureScreenshot",
+        format="png",
+        captureBeyondViewport=True,
+        clip={"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1},
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def errors(events: list[dict[str, Any]]) -> list[str]:
+    """Console errors and uncaught exceptions among the DevTools events."""
+    return _errors(events)
 
 
 if __name__ == "__main__":

@@ -209,6 +209,31 @@ def test_risk_endpoint_scores_and_rejects_bad_rows_naming_the_field(run: dict, s
 
 
 @pytest.mark.slow
+def test_the_pipeline_model_gets_a_risk_page_and_a_training_snapshot(
+    run: dict, server: str
+) -> None:
+    """Any classifier the pipeline pushes has a page (default labels where none are configured)
+    and a training snapshot for monitoring."""
+    form = httpx.get(f"{server}/risk/{NAME}/form").json()
+    model = RiskModel.load(run["outcome"]["files"]["model"])
+    assert [f["name"] for f in form["fields"]][:2] == ["age", "gender"]
+    assert {f["name"] for f in form["fields"]} == set(model.feature_names)
+    instance = _instance(run)
+    values = {k: "" if v is None else str(v) for k, v in instance.items()}
+    reply = httpx.post(f"{server}/risk/{NAME}/assess", json={"values": values, "lang": "en"})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    expected = model.predict_proba(pd.DataFrame([instance]))[0]
+    assert body["probability"] == pytest.approx(expected, abs=1e-9)
+    assert body["tier"]["name"]["en"] in ("Usual follow-up", "Reinforced follow-up")
+    assert 1 <= len(body["factors"]["en"]) <= 3
+    registry = Registry(run["ws"].tracking_uri)
+    run_id = registry.version(NAME, run["outcome"]["version"]).run_id
+    listed = [a.path for a in registry.client.list_artifacts(run_id, "reference")]
+    assert listed == ["reference/snapshot.parquet"]
+
+
+@pytest.mark.slow
 def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     n = 1500

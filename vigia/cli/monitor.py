@@ -24,9 +24,31 @@ def register(commands: Any) -> None:
     parser = commands.add_parser("monitor", help="monitoring checks: drift, performance, retrain")
     sub = parser.add_subparsers(dest="monitor_command", metavar="ACTION", required=True)
     run = sub.add_parser("run", help="run one monitoring check now (and retrain if it decides so)")
-    run.add_argument("--model", default=MODEL, help=f"registered model (default {MODEL})")
-    run.add_argument("--as-of", default=None, help="week to check (default: newest logged week)")
+    run.add_argument(
+        "--model",
+        default=MODEL,
+        help=f"registered model (default {MODEL}); a risk classifier (e.g. dengue-severity, "
+        "readmission-risk) gets the risk check: drift, CBPE estimate, realized metrics",
+    )
+    run.add_argument(
+        "--as-of",
+        default=None,
+        help="week to check (default: newest logged week); for a risk model: the end of the "
+        "window (default: just after the newest logged request)",
+    )
     run.add_argument("--config", type=Path, default=None, help="monitoring thresholds (TOML)")
+    run.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="risk models: outcomes that have arrived (columns request_id, row, label)",
+    )
+    run.add_argument(
+        "--since",
+        default=None,
+        help="risk models: start of the window (default: --days before its end)",
+    )
     add_training_options(run)
     run.add_argument(
         "--no-retrain",
@@ -110,6 +132,8 @@ def _run(args: argparse.Namespace) -> int:
     from vigia.monitor.config import parse_monitor_config
 
     passive_openmp()
+    if _is_classifier(args):
+        return _run_risk(args)
     config_text = monitor_config_text(args.config)
     config = parse_monitor_config(config_text, str(args.config or "monitor.toml"))
     ws = workspace(args)
@@ -165,6 +189,80 @@ def _run(args: argparse.Namespace) -> int:
         )
         for reason in outcome["reasons"]:
             say(f"  {reason}")
+    return 0
+
+
+def _is_classifier(args: argparse.Namespace) -> bool:
+    """Whether ``--model`` names a live risk classifier in the workspace's store."""
+    from vigia.cli.common import workspace
+    from vigia.models.bundle import read_manifest
+    from vigia.registry.store import ModelStore
+
+    store = ModelStore(workspace(args).models)
+    if store.current(args.model) is None:
+        return False
+    return read_manifest(store.current_dir(args.model)).get("kind") == "classifier"
+
+
+def print_risk_status(status: dict[str, Any]) -> None:
+    def number(key: str, digits: int = 3) -> str:
+        value = status.get(key)
+        return "not assessed" if value is None else f"{value:.{digits}f}"
+
+    say(
+        f"{status['model']} version {status['live_version']}, requests {status['window_start']} "
+        f"→ {status['as_of']}: decision {status['decision'].upper()}"
+    )
+    for reason in status["reasons"]:
+        say(f"  {reason}")
+    say(
+        f"  {status['rows']} logged rows · drift share {number('drift_share', 2)} · estimated "
+        f"ROC-AUC {number('estimated_roc_auc')} (test {number('test_roc_auc')}) · realized "
+        f"ROC-AUC {number('realized_roc_auc')} on {status['labelled']} labelled rows · expected "
+        f"positive rate {number('expected_positive_rate')}"
+    )
+
+
+def _run_risk(args: argparse.Namespace) -> int:
+    from vigia.cli.common import workspace
+    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.risk_config import load_risk_monitor_config
+    from vigia.monitor.risk_runner import run_risk_check
+
+    config = load_risk_monitor_config(args.config)
+    if args.kfp:
+        say("note: --kfp is the forecaster's monitoring pipeline; a risk check runs in-process")
+    ws = workspace(args)
+    paths = MonitorPaths.from_workspace(ws)
+    with Step(f"risk monitoring check of {args.model}"):
+        outcome = run_risk_check(
+            paths,
+            args.model,
+            config,
+            start=args.since,
+            end=args.as_of,
+            labels=args.labels,
+            pushgateway=args.pushgateway,
+            retrain=not args.no_retrain,
+            workspace_root=ws.root,
+        )
+    status = {**outcome.check.status(), "report": str(outcome.published.files["html"])}
+    if args.json:
+        print(json.dumps({**status, "retraining": outcome.retraining}, indent=2, default=str))
+        return 0
+    print_risk_status(status)
+    say(f"report: {status['report']}")
+    say(f"status: {outcome.published.files['status']} · metrics: "
+        f"{outcome.published.files['metrics']} · Evidently UI: vigia ui")  # fmt: skip
+    if outcome.retraining:
+        retrained = outcome.retraining
+        if not retrained.get("started"):
+            say(f"retraining not started: {retrained['reason']}")
+        else:
+            say(
+                f"retrained: version {retrained['version']} "
+                f"{'approved and pushed' if retrained['pushed'] else 'NOT approved: not pushed'}"
+            )
     return 0
 
 

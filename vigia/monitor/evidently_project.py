@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -60,15 +61,18 @@ def performance_snapshot(table: pd.DataFrame, timestamp: datetime, metadata: dic
 _OPEN: dict[tuple[Path, str], tuple[Any, Any]] = {}
 
 
-def open_project(folder: Path, model: str) -> tuple[Any, Any]:
-    """(Evidently workspace, project) for ``model``, created with its dashboard if missing."""
+def open_project(
+    folder: Path, model: str, dashboard: Callable[[Any], None] | None = None
+) -> tuple[Any, Any]:
+    """(Evidently workspace, project) for ``model``, created with its dashboard if missing
+    (``dashboard(project)`` adds the panels; default: the forecaster's)."""
     key = (folder.resolve(), model)
     if key not in _OPEN:
-        _OPEN[key] = _open_project(folder, model)
+        _OPEN[key] = _open_project(folder, model, dashboard or _add_dashboard)
     return _OPEN[key]
 
 
-def _open_project(folder: Path, model: str) -> tuple[Any, Any]:
+def _open_project(folder: Path, model: str, dashboard: Callable[[Any], None]) -> tuple[Any, Any]:
     os.environ.setdefault("DO_NOT_TRACK", "1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -85,7 +89,7 @@ def _open_project(folder: Path, model: str) -> tuple[Any, Any]:
             description=f"Drift and forecast performance of the live {model} model, one point "
             "per monitoring check (vigia monitor run / vigia replay / the monitoring pipeline).",
         )
-        _add_dashboard(project)
+        dashboard(project)
         return workspace, project
 
 
@@ -138,12 +142,18 @@ def _add_dashboard(project: Any) -> None:
         project.dashboard.add_panel(panel, tab="Monitoring")
 
 
-def add_runs(folder: Path, model: str, snapshots: dict[str, Any], name: str) -> list[AddedRun]:
+def add_runs(
+    folder: Path,
+    model: str,
+    snapshots: dict[str, Any],
+    name: str,
+    dashboard: Callable[[Any], None] | None = None,
+) -> list[AddedRun]:
     """Add a check's snapshots (kind → Evidently snapshot, None skipped) to the model's project."""
     present = {kind: s for kind, s in snapshots.items() if s is not None}
     if not present:
         return []
-    workspace, project = open_project(folder, model)
+    workspace, project = open_project(folder, model, dashboard)
     added = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -55,13 +55,14 @@ DECISION_GAUGE = "vigia_monitor_decision"
 DECISIONS = ("nothing", "warn", "retrain")
 
 
-def build_registry(status: dict[str, Any]) -> Any:
-    """A ``prometheus_client`` registry holding the gauges of one status document."""
+def build_registry(status: dict[str, Any], gauges: dict[str, tuple[str, str]] | None = None) -> Any:
+    """A ``prometheus_client`` registry holding ``gauges`` (default :data:`GAUGES`) of one status
+    document."""
     from prometheus_client import CollectorRegistry, Gauge
 
     registry = CollectorRegistry()
     model = str(status["model"])
-    for name, (help_text, key) in GAUGES.items():
+    for name, (help_text, key) in (GAUGES if gauges is None else gauges).items():
         value = status.get(key)
         if value is None:
             continue
@@ -78,19 +79,26 @@ def build_registry(status: dict[str, Any]) -> Any:
     return registry
 
 
-def write_textfile(path: Path, status: dict[str, Any]) -> Path:
+def write_textfile(
+    path: Path, status: dict[str, Any], gauges: dict[str, tuple[str, str]] | None = None
+) -> Path:
     """Write the metrics atomically to ``path`` (textfile-collector format)."""
     from prometheus_client import generate_latest
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(generate_latest(build_registry(status)))
+        handle.write(generate_latest(build_registry(status, gauges)))
     os.replace(tmp, path)
     return path
 
 
-def push(gateway: str, status: dict[str, Any], timeout: float = 10.0) -> None:
+def push(
+    gateway: str,
+    status: dict[str, Any],
+    timeout: float = 10.0,
+    gauges: dict[str, tuple[str, str]] | None = None,
+) -> None:
     """Push the metrics to a Prometheus Pushgateway (grouped by job and model).
 
     Raises:
@@ -104,7 +112,7 @@ def push(gateway: str, status: dict[str, Any], timeout: float = 10.0) -> None:
         push_to_gateway(
             gateway,
             job=JOB,
-            registry=build_registry(status),
+            registry=build_registry(status, gauges),
             grouping_key={"model": str(status["model"])},
             timeout=timeout,
         )

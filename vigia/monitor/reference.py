@@ -89,6 +89,42 @@ def live_model(store_root: str | Path, tracking_uri: str, name: str) -> LiveMode
     return LiveModel(name, version, info.run_id, folder, manifest, info.metrics)
 
 
+def reference_file(model: LiveModel, tracking_uri: str, cache_dir: Path, suffix: str) -> Path:
+    """The first file of ``model``'s run artifact ``reference/`` (the training snapshot), copied
+    to ``cache_dir`` once per version as ``<name>-v<version>-<suffix>``.
+
+    Raises:
+        NotFoundError: The run logged no reference (trained before runs logged one).
+    """
+    cached = cache_dir / f"{model.name}-v{model.version}-{suffix}"
+    if cached.exists():
+        return cached
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            folder = Path(
+                mlflow.artifacts.download_artifacts(
+                    run_id=model.run_id, artifact_path=REFERENCE_ARTIFACT, dst_path=tmp
+                )
+            )
+        except (OSError, mlflow.exceptions.MlflowException):
+            raise NotFoundError(
+                f"{model.name} version {model.version} (run {model.run_id}) has no training "
+                f"snapshot ('{REFERENCE_ARTIFACT}/' artifact); retrain it with the current "
+                "training pipeline to monitor it"
+            ) from None
+        files = sorted(p for p in folder.rglob("*") if p.is_file())
+        if not files:
+            raise NotFoundError(f"run {model.run_id}: '{REFERENCE_ARTIFACT}/' is empty")
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staged = cached.with_suffix(".tmp")
+        shutil.copyfile(files[0], staged)
+        staged.replace(cached)
+    return cached
+
+
 def reference_features(model: LiveModel, tracking_uri: str, cache_dir: Path) -> pd.DataFrame:
     """The training feature table of ``model``'s run (artifact ``reference/``), cached in
     ``cache_dir`` by version.
@@ -96,31 +132,7 @@ def reference_features(model: LiveModel, tracking_uri: str, cache_dir: Path) -> 
     Raises:
         NotFoundError: The run logged no reference (trained before runs logged one).
     """
-    cached = cache_dir / f"{model.name}-v{model.version}-features.parquet"
-    if not cached.exists():
-        import mlflow
-
-        mlflow.set_tracking_uri(tracking_uri)
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                folder = Path(
-                    mlflow.artifacts.download_artifacts(
-                        run_id=model.run_id, artifact_path=REFERENCE_ARTIFACT, dst_path=tmp
-                    )
-                )
-            except (OSError, mlflow.exceptions.MlflowException):
-                raise NotFoundError(
-                    f"{model.name} version {model.version} (run {model.run_id}) has no training "
-                    f"snapshot ('{REFERENCE_ARTIFACT}/' artifact); retrain it with the current "
-                    "training pipeline to monitor it"
-                ) from None
-            files = sorted(p for p in folder.rglob("*") if p.is_file())
-            if not files:
-                raise NotFoundError(f"run {model.run_id}: '{REFERENCE_ARTIFACT}/' is empty")
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            staged = cached.with_suffix(".tmp")
-            shutil.copyfile(files[0], staged)
-            staged.replace(cached)
+    cached = reference_file(model, tracking_uri, cache_dir, "features.parquet")
     frame = pd.read_parquet(cached)
     if "origin" not in frame.columns or "region" not in frame.columns:
         raise VigiaError(f"{cached}: not a feature table (needs region and origin columns)")

@@ -68,6 +68,22 @@ class ClassifierServable(Servable):
         ]
 
     @property
+    def input_parameters(self) -> dict[str, dict[str, Any]]:
+        """What each input accepts beyond its V2 datatype (KServe's REST metadata carries only
+        name, datatype and shape): kind, whether it may be missing, the known categories (all of
+        them when ``complete``) or the numeric range and median seen in the training data."""
+        out: dict[str, dict[str, Any]] = {}
+        for f in self.features:
+            entry: dict[str, Any] = {"kind": f.kind, "nullable": f.nullable}
+            if f.kind == "categorical":
+                entry["categories"] = list(f.categories)
+                entry["complete"] = bool(f.categories) and f.levels <= len(f.categories)
+            else:
+                entry.update(minimum=f.minimum, maximum=f.maximum, median=f.median)
+            out[f.name] = entry
+        return out
+
+    @property
     def outputs(self) -> list[TensorSpec]:
         specs = [
             TensorSpec("probability", "FP64", (-1,), description="calibrated risk (0–1)"),

@@ -30,6 +30,8 @@ class Feature:
         nullable: Whether training data had missing values (requests may send ``null``).
         categories: Most frequent values of a categorical feature (up to 50).
         levels: Number of distinct values of a categorical feature.
+        minimum, maximum, median: Range and median of a numeric feature in the validated table
+            (None for categories and for models trained before they were recorded).
     """
 
     name: str
@@ -37,6 +39,9 @@ class Feature:
     nullable: bool = False
     categories: list[str] = field(default_factory=list)
     levels: int = 0
+    minimum: float | None = None
+    maximum: float | None = None
+    median: float | None = None
 
 
 @dataclass

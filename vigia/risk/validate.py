@@ -350,7 +350,10 @@ def _infer_features(
                 removed[col] = "identifier-like (a distinct whole number in every row)"
                 continue
             frame[col] = numeric
-            features.append(Feature(col, "numeric", bool(numeric.isna().any())))
+            features.append(
+                Feature(col, "numeric", bool(numeric.isna().any()), minimum=float(whole.min()),
+                        maximum=float(whole.max()), median=float(whole.median()))
+            )  # fmt: skip
             continue
         text = _as_text(values)
         distinct = text.nunique()
