@@ -84,8 +84,9 @@ class VigiaModel(Model):
         except VigiaError:
             raise
         except Exception as exc:
+            detail = " ".join(str(exc).split())[:300]  # one line (XGBoost adds a backtrace)
             raise VigiaError(
-                f"{folder}: does not load or answer ({type(exc).__name__}: {exc})"[:1000]
+                f"{folder}: does not load or answer ({type(exc).__name__}: {detail})"
             ) from None
         return Live(servable, version, folder)
 
@@ -114,7 +115,7 @@ class VigiaModel(Model):
                 continue
             log.error(
                 "%s: current version %d is broken (%s); serving version %d, the newest that loads",
-                self.name, broken, error, version,
+                self.name, broken, " ".join(str(error).split())[:500], version,
             )  # fmt: skip
             metrics.FALLBACK_VERSION.labels(self.name).set(version)
             self._failed = (broken, self.source.pointer_stamp())

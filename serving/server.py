@@ -97,7 +97,7 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument(
         "--host",
         default=default_host(),
-        help=f"address to bind HTTP and gRPC to (default: ${HOST_VARIABLE} or 127.0.0.1)",
+        help=f"address to bind HTTP and gRPC to (${HOST_VARIABLE} if set)",
     )
     parser.add_argument(
         "--operator-token-file",
@@ -181,7 +181,7 @@ class Repository(ModelRepository):
     def unload(self, name: str) -> None:
         model = self._vigia_model(name)
         model.ready = False
-        log.warning("%s: unloaded by an operator; readiness is false until it is loaded", name)
+        log.info("%s: unloaded: not ready until it is loaded again", name)
 
 
 class Plane(DataPlane):

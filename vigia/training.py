@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from vigia.data.ingest import PERU, ingest_panel, read_panel, write_ingest_outputs
-from vigia.errors import GateRefusedError
+from vigia.errors import GateRefusedError, VigiaError
 from vigia.evaluate.backtest import BacktestResult, default_origins, rolling_origin_backtest
 from vigia.evaluate.forecast_scores import method_table
 from vigia.evaluate.gates import Decision, forecast_gate
@@ -169,7 +169,10 @@ def push_approved(
         raise GateRefusedError(
             f"{registered_name} version {version} was not approved by the gate; not pushing"
         )
-    manifest = read_manifest(bundle_dir)
+    try:
+        manifest = read_manifest(bundle_dir)
+    except ValueError as exc:  # a truncated or edited vigia-model.json
+        raise VigiaError(f"{bundle_dir}: unreadable manifest ({exc}); not pushing") from None
     registry = Registry(tracking_uri)
     info = registry.version(registered_name, version)
     if not info.approved:

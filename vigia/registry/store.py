@@ -197,6 +197,9 @@ def _fsync_tree(folder: Path) -> None:
 def _update_manifest(path: Path, updates: dict[str, Any]) -> None:
     if not path.exists():
         raise VigiaError(f"{path.parent}: no {MANIFEST}; not a Vigía model bundle")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest.update(updates)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest.update(updates)
+    except (ValueError, AttributeError) as exc:
+        raise VigiaError(f"{path}: not a readable manifest ({exc}); not pushing") from None
     path.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")

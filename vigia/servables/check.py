@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = check_in_process(args[0])
     except Exception as exc:  # any failure of the bundle is the answer, not a traceback
-        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}))
+        detail = " ".join(str(exc).split())[:500]  # one line (native libraries add backtraces)
+        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {detail}"}))
         return 2
     print(json.dumps(summary))
     return 0

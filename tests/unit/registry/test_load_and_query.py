@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from vigia.cli.common import free_ports
+from vigia.errors import VigiaError
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.checksums import CHECKSUMS, BundleCorrupt, verify_checksums
@@ -59,7 +60,13 @@ def test_a_good_push_carries_checksums_and_answers_every_region(
 
 @pytest.mark.parametrize(
     "corruption",
-    ["truncated model file", "model file emptied", "history removed", "claims a region"],
+    [
+        "truncated model file",
+        "model file emptied",
+        "history removed",
+        "claims a region",
+        "manifest not JSON",
+    ],
 )
 def test_a_corrupt_bundle_is_refused_before_current_moves(
     good_bundle: Path, tmp_path: Path, corruption: str
@@ -74,11 +81,14 @@ def test_a_corrupt_bundle_is_refused_before_current_moves(
         _model_file(bad).write_bytes(b"")
     elif corruption == "history removed":
         (bad / "history.parquet").unlink()
-    else:
+    elif corruption == "claims a region":
         manifest = json.loads((bad / "vigia-model.json").read_text())
         manifest["regions"].append("LIMA")
         (bad / "vigia-model.json").write_text(json.dumps(manifest))
-    with pytest.raises(BundleRejected):
+    else:
+        text = (bad / "vigia-model.json").read_text()
+        (bad / "vigia-model.json").write_text(text[:-20])
+    with pytest.raises(VigiaError):  # BundleRejected, or the manifest named as unreadable
         store.push(NAME, 2, bad, manifest_updates={"name": NAME, "version": 2})
     assert store.current(NAME) == 1 and store.versions(NAME) == [1]
     assert not list(store.model_dir(NAME).glob(".push-*"))  # staging removed
