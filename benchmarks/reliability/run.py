@@ -391,7 +391,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     before = machine_info()
-    results: dict[str, Any] = {"machine": before, "scenarios": {}}
+    results: dict[str, Any] = {
+        "command": f"python -m benchmarks.reliability.run --kills {args.kills} --pairs "
+        f"{args.pairs} --seed {args.seed}",
+        "machine": before,
+        "scenarios": {},
+    }
     with tempfile.TemporaryDirectory(prefix="vigia-reliability-") as tmp:
         root = Path(tmp)
         for name, run in (
@@ -405,6 +410,8 @@ def main() -> None:
             outcome["seconds"] = round(time.perf_counter() - started, 1)
             results["scenarios"][name] = outcome
             print(json.dumps(outcome, indent=2), flush=True)
+        text = json.dumps(results, indent=2).replace(str(root), "<tmp>")  # no local paths
+    results = json.loads(text)
     results["load_after"] = machine_info()["load_average_1_5_15"]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
