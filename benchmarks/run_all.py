@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "allocation": [],
     "risk": [],
     "serving": ["--fit", "--method", "xgboost", "--trees", "50"],
+    "reliability": [],
     "containers": [],  # builds the images with podman
 }
 

@@ -12,6 +12,8 @@ def evaluate(
     registered_name: str,
     backtest_years: float,
     refit_every: int,
+    source: str,
+    replace_scope: bool,
     scores: Output[Dataset],
     table: Output[Markdown],
     decision: Output[Dataset],
@@ -35,7 +37,8 @@ def evaluate(
 
     with exit_on_user_error("evaluate"):
         config = tomllib.loads(gate_config).get("forecast", {}) if gate_config.strip() else {}
-        champion = Registry(tracking_uri).champion(registered_name)
+        registry = Registry(tracking_uri)
+        champion = registry.champion(registered_name)
         result, verdict = evaluate_candidate(
             read_panel(panel.path),
             method,
@@ -45,6 +48,9 @@ def evaluate(
             years=backtest_years,
             refit_every=refit_every,
             progress=print,
+            source=source,
+            champion_scope=registry.scope(champion) if champion else None,
+            replaces_scope=replace_scope,
         )
     Path(scores.path).write_text(json.dumps(result, indent=2), encoding="utf-8")
     text = format_scores_table(result)

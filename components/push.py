@@ -23,7 +23,13 @@ def push(
     verdict = Decision.from_dict(json.loads(Path(decision.path).read_text(encoding="utf-8")))
     with exit_on_user_error("push"):
         target = push_approved(
-            Path(model.path), verdict, registered_name, version, Path(store_root), tracking_uri
+            Path(model.path),
+            verdict,
+            registered_name,
+            version,
+            Path(store_root),
+            tracking_uri,
+            progress=lambda line: print(f"push: {line}"),
         )
     print(f"push: {registered_name} version {version} is live at {target}")
     return str(target)

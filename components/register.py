@@ -22,7 +22,7 @@ def register(
     import json
     from pathlib import Path
 
-    from vigia.registry.tracking import Registry
+    from vigia.registry.tracking import SCOPE_TAG, Registry
     from vigia.training import candidate_metrics
 
     result = json.loads(Path(scores.path).read_text(encoding="utf-8"))
@@ -45,6 +45,7 @@ def register(
             "vigia.data_hash": data_hash,
             "vigia.method": method,
             "vigia.decision": "; ".join(verdict["reasons"])[:5000],
+            **({SCOPE_TAG: json.dumps(result["scope"])} if "scope" in result else {}),
         },
         artifacts={
             "evaluation": Path(scores.path),

@@ -3,11 +3,17 @@
 kfp.local prints every task's executor input and logs; we send all of it to a log file in the
 workspace and show on the console only progress lines (task start/finish and the lines our
 components print for people), so long runs stay readable.
+
+Runs in one workspace are serialised by a lock (``<workspace>/.pipeline.lock``): a second run
+waits for the first, saying so, so each run finds its own run folder and reports its own
+outcome, and the registry and store see one writer at a time. A pipeline started by a step of
+a running pipeline (monitoring → retraining) runs under its parent's lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -25,6 +31,8 @@ from vigia.errors import VigiaError
 from vigia.workspace import Workspace
 
 RUNNERS = ("subprocess", "container")
+LOCK_FILE = ".pipeline.lock"
+LOCK_HELD = "VIGIA_PIPELINE_LOCK"  # set while a run holds the lock (its steps inherit it)
 # Lines from inside tasks that are meant for people (see the components' print calls).
 _SHOW = re.compile(
     r"^\s*(ingest|features|train|register|push|gate|backtest|monitor|error|PASS|FAIL|\||"
@@ -127,6 +135,50 @@ def run_pipeline_locally(
         chosen = docker_runner(workspace, arguments)
     else:
         chosen = kfp.local.SubprocessRunner(use_venv=False)
+    console = open(os.devnull, "w") if quiet else sys.stdout  # noqa: SIM115
+    try:
+        with workspace_lock(workspace, console):
+            return _run_locked(pipeline, arguments, workspace, chosen, console)
+    finally:
+        if quiet:
+            console.close()
+
+
+@contextlib.contextmanager
+def workspace_lock(workspace: Workspace, console: TextIO) -> Any:
+    """Hold the workspace's pipeline lock (waiting, and saying so, if another run has it)."""
+    path = workspace.root / LOCK_FILE
+    if os.environ.get(LOCK_HELD) == str(path):  # a step of the run holding it
+        yield
+        return
+    with open(path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            console.write(f"  waiting for the pipeline run in this workspace ({holder})…\n")
+            console.flush()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        os.environ[LOCK_HELD] = str(path)
+        try:
+            yield
+        finally:
+            os.environ.pop(LOCK_HELD, None)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_locked(
+    pipeline: Any, arguments: dict[str, Any], workspace: Workspace, chosen: Any, console: TextIO
+) -> LocalRun:
+    import kfp.local
+
+    for line in _reconcile(workspace):
+        console.write(f"  repaired: {line}\n")
     before = set(workspace.pipeline_root.iterdir())
     log_dir = workspace.logs / "runs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +186,6 @@ def run_pipeline_locally(
     scratch = Path(tempfile.mkdtemp(prefix="kfp-", dir=workspace.root))
     started = time.perf_counter()
     failure: Exception | None = None
-    console = open(os.devnull, "w") if quiet else sys.stdout  # noqa: SIM115
     try:
         with (
             open(log_path, "w", encoding="utf-8") as log,
@@ -152,8 +203,6 @@ def run_pipeline_locally(
             sink.flush()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        if quiet:
-            console.close()
     created = sorted(set(workspace.pipeline_root.iterdir()) - before)
     # A step may run another pipeline (monitoring → retraining): keep this pipeline's folder.
     name = getattr(pipeline, "name", "")
@@ -167,6 +216,21 @@ def run_pipeline_locally(
         detail = _task_error(log_path)
         raise VigiaError(f"pipeline run failed{': ' + detail if detail else ''} (log: {log_path})")
     return run
+
+
+def _reconcile(workspace: Workspace) -> list[str]:
+    """Make the store and the registry agree before a run's gate reads the champion (a push
+    that crashed between moving ``CURRENT`` and the alias leaves them apart)."""
+    from vigia.registry.store import ModelStore
+
+    store = ModelStore(workspace.models)
+    names = store.names()
+    if not names or not workspace.mlflow_db.exists():
+        return []
+    from vigia.registry.lifecycle import reconcile, registry_for
+
+    registry = registry_for(workspace)
+    return [f"{name}: {line}" for name in names for line in reconcile(store, registry, name)]
 
 
 def _task_error(log_path: Path) -> str:

@@ -57,6 +57,7 @@ def create_training_pipeline(image: str) -> Any:
         registered_name: str = "dengue-forecast",
         backtest_years: float = 2.0,
         refit_every: int = 13,
+        replace_scope: bool = False,
     ) -> None:
         ingested = ingest_op(
             source=source,
@@ -88,6 +89,8 @@ def create_training_pipeline(image: str) -> Any:
             registered_name=registered_name,
             backtest_years=backtest_years,
             refit_every=refit_every,
+            source=source,
+            replace_scope=replace_scope,
         )
         evaluated.set_display_name("evaluate + gate")
         evaluated.set_caching_options(False)  # depends on the registry's current champion

@@ -33,3 +33,10 @@ class BodyTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"request body larger than {limit} bytes (the server's limit)")
         self.limit = limit
+
+
+class BodyTimeout(HTTPException):
+    """The request body stalled: no data for ``seconds`` (HTTP 408)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"request body not received within {seconds:g} s")

@@ -8,7 +8,10 @@ metrics cover it).
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
+import struct
 from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent import futures
 from typing import Any
@@ -16,16 +19,18 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from grpc import aio
+from grpc import StatusCode, aio
 from kserve.errors import InvalidInput, ModelNotFound
+from kserve.protocol.grpc import grpc_predict_v2_pb2 as pb
 from kserve.protocol.grpc import grpc_predict_v2_pb2_grpc
 from kserve.protocol.grpc.interceptors import ExceptionToStatusInterceptor
 from kserve.protocol.grpc.server import GRPCServer
 from kserve.protocol.grpc.servicer import InferenceServicer
 from kserve.protocol.rest.server import RESTServer
 
+from vigia.servables.errors import bounded
 from vigia.serving import metrics
-from vigia.serving.errors import BodyTooLarge, PredictionFailed, RequestRejected
+from vigia.serving.errors import BodyTimeout, BodyTooLarge, PredictionFailed, RequestRejected
 
 log = logging.getLogger("vigia.serving")
 
@@ -34,18 +39,73 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# Errors KServe's request decoding raises on malformed V2 bodies (e.g. a binary-extension body
-# whose JSON header lacks "inputs"): a client's fault, answered with 400.
-DECODE_ERRORS = (KeyError, IndexError, ValueError, TypeError, UnicodeDecodeError)
+# Errors KServe's request decoding raises on malformed bodies (a binary-extension body whose JSON
+# header lacks "inputs" or holds them as an object, a BYTES length prefix past the end, JSON
+# nested too deep to parse): a client's fault, answered with 400.
+DECODE_ERRORS = (
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    UnicodeDecodeError,
+    AttributeError,
+    struct.error,
+    RecursionError,
+)
+CONTROL_PREFIX = "/v2/repository"  # load / unload / index: operators only
+
+
+def token_matches(sent: str | None, token: str | None) -> bool:
+    """True if ``sent`` is ``Bearer <token>`` (constant-time comparison)."""
+    if not token or not sent:
+        return False
+    return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
+
+
+class ControlGuard:
+    """ASGI middleware for the model-repository endpoints (``/v2/repository/…``): off (403)
+    unless the server has an operator token, and then 401 without ``Authorization: Bearer
+    <token>``. Anyone who reaches the port could otherwise unload the model."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], token: str | None) -> None:
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith(CONTROL_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        if not self.token:
+            status, message = (
+                403,
+                (
+                    "control endpoints are off; start the server with --operator-token-file "
+                    "to enable them"
+                ),
+            )
+        else:
+            sent = dict(scope.get("headers", [])).get(b"authorization", b"").decode("latin-1")
+            if token_matches(sent, self.token):
+                await self.app(scope, receive, send)
+                return
+            status, message = 401, "control endpoints need 'Authorization: Bearer <operator token>'"
+        metrics.ERRORS.labels("", "forbidden").inc()
+        log.warning("refused %s %s (%d)", scope.get("method"), path, status)
+        await JSONResponse({"error": message}, status_code=status)(scope, _no_receive, send)
 
 
 class BodyLimit:
     """ASGI middleware: bodies above ``max_bytes`` get 413, whether the client declares
-    ``Content-Length`` or streams chunks."""
+    ``Content-Length`` or streams chunks; a body whose next chunk does not arrive within
+    ``timeout`` seconds gets 408 (a stalled client must not hold a connection open)."""
 
-    def __init__(self, app: Callable[..., Awaitable[None]], max_bytes: int) -> None:
+    def __init__(
+        self, app: Callable[..., Awaitable[None]], max_bytes: int, timeout: float = 30.0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +124,10 @@ class BodyLimit:
 
         async def limited() -> Message:
             nonlocal seen
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:
+                raise BodyTimeout(self.timeout) from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
@@ -72,6 +135,48 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited, send)
+
+
+class ErrorAnswers:
+    """ASGI middleware, innermost: an exception no handler took (KServe's request decoding
+    tripping over a malformed body, or a bug) becomes a JSON answer here — 400 for a
+    malformed inference body, else 500 — instead of reaching Starlette's error middleware,
+    which answers and then re-raises (a traceback per request and, often, a reset
+    connection)."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            if started:
+                log.error("error after the answer started on %s", scope.get("path"), exc_info=exc)
+                return
+            status, kind, message = _classify(scope.get("path", ""), exc)
+            metrics.ERRORS.labels(_model_in_path(scope.get("path", "")), kind).inc()
+            await JSONResponse({"error": message}, status_code=status)(scope, _no_receive, send)
+
+
+def _classify(path: str, exc: Exception) -> tuple[int, str, str]:
+    """(status, metrics kind, message) for an exception no handler took."""
+    if path.endswith(("/infer", ":predict")) and isinstance(exc, DECODE_ERRORS):
+        log.warning("malformed request to %s: %s", path, type(exc).__name__)
+        detail = bounded(f"{type(exc).__name__}: {exc}", 200)
+        return 400, "malformed", f"malformed request ({detail})"
+    log.error("unexpected error on %s", path, exc_info=exc)
+    return 500, "internal", "internal server error; see the server log"
 
 
 async def _reject_too_large(scope: Scope, send: Send, limit: int) -> None:
@@ -113,6 +218,11 @@ async def _too_large(request: Request, exc: Exception) -> JSONResponse:
     return _error(request, 413, "body_too_large", str(exc.detail))
 
 
+async def _body_timeout(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTimeout)
+    return _error(request, 408, "body_timeout", str(exc.detail))
+
+
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = []
@@ -130,46 +240,101 @@ async def _model_not_found(request: Request, exc: Exception) -> JSONResponse:
     return _error(request, 404, "unknown_model", str(exc))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, PredictionFailed):
-        return _error(request, 500, "internal", str(exc))
-    if request.url.path.endswith(("/infer", ":predict")) and isinstance(exc, DECODE_ERRORS):
-        log.warning("malformed request to %s: %r", request.url.path, exc)
-        return _error(request, 400, "malformed", f"malformed request ({type(exc).__name__}: {exc})")
-    log.error("unexpected error on %s", request.url.path, exc_info=exc)
-    return _error(request, 500, "internal", "internal server error; see the server log")
+async def _not_implemented(request: Request, exc: Exception) -> JSONResponse:
+    """KServe's ``/v2/models/NAME/versions/N/…`` routes: not a server fault (was 501)."""
+    return _error(
+        request,
+        404,
+        "unknown_model",
+        "versioned paths are not served: this server answers with the live version at "
+        "/v2/models/NAME/… (the version is in every response)",
+    )
+
+
+async def _prediction_failed(request: Request, exc: Exception) -> JSONResponse:
+    return _error(request, 500, "internal", str(exc))
 
 
 class VigiaRESTServer(RESTServer):
     """KServe's REST server bound to ``host``, with a body limit and JSON 4xx error answers."""
 
-    def __init__(self, *args: Any, host: str, max_body_bytes: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        host: str,
+        max_body_bytes: int,
+        body_timeout: float = 30.0,
+        operator_token: str | None = None,
+        access_log: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.config.host = host
+        if not access_log:  # as uvicorn does for access_log=False (KServe set handlers since)
+            access = logging.getLogger("uvicorn.access")
+            access.handlers = []
+            access.propagate = False
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.operator_token = operator_token
 
     def _add_middlewares(self, app: FastAPI) -> None:
-        app.add_middleware(BodyLimit, max_bytes=self.max_body_bytes)
+        app.add_middleware(ErrorAnswers)  # innermost: added first
+        app.add_middleware(BodyLimit, max_bytes=self.max_body_bytes, timeout=self.body_timeout)
+        app.add_middleware(ControlGuard, token=self.operator_token)
 
     def _add_exception_handlers(self, app: FastAPI) -> None:
         super()._add_exception_handlers(app)
         app.add_exception_handler(RequestRejected, _rejected)
         app.add_exception_handler(InvalidInput, _invalid_input)
         app.add_exception_handler(BodyTooLarge, _too_large)
+        app.add_exception_handler(BodyTimeout, _body_timeout)
         app.add_exception_handler(RequestValidationError, _validation)
         app.add_exception_handler(ModelNotFound, _model_not_found)
-        app.add_exception_handler(Exception, _unexpected)
+        app.add_exception_handler(NotImplementedError, _not_implemented)
+        app.add_exception_handler(PredictionFailed, _prediction_failed)
+
+
+class GuardedServicer(InferenceServicer):
+    """KServe's gRPC servicer whose repository calls (load/unload) need the operator token in
+    the ``authorization`` metadata, like the HTTP control endpoints."""
+
+    def __init__(self, *args: Any, token: str | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.token = token
+
+    async def _guard(self, context: Any) -> None:
+        if not self.token:
+            await context.abort(StatusCode.PERMISSION_DENIED, "control endpoints are off")
+        sent = dict(context.invocation_metadata() or ()).get("authorization")
+        if not token_matches(sent, self.token):
+            await context.abort(StatusCode.UNAUTHENTICATED, "operator token required")
+
+    async def RepositoryModelLoad(
+        self, request: pb.RepositoryModelLoadRequest, context: Any
+    ) -> pb.RepositoryModelLoadResponse:
+        await self._guard(context)
+        return await super().RepositoryModelLoad(request, context)
+
+    async def RepositoryModelUnload(
+        self, request: pb.RepositoryModelUnloadRequest, context: Any
+    ) -> pb.RepositoryModelUnloadResponse:
+        await self._guard(context)
+        return await super().RepositoryModelUnload(request, context)
 
 
 class VigiaGRPCServer(GRPCServer):
     """KServe's gRPC server bound to ``host`` (KServe's binds every interface)."""
 
-    def __init__(self, *args: Any, host: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, host: str, operator_token: str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.host = host
+        self.operator_token = operator_token
 
     async def start(self, max_workers: int) -> None:
-        servicer = InferenceServicer(self._data_plane, self._model_repository_extension)
+        servicer = GuardedServicer(
+            self._data_plane, self._model_repository_extension, token=self.operator_token
+        )
         self._server = aio.server(
             futures.ThreadPoolExecutor(max_workers=max_workers),
             interceptors=(ExceptionToStatusInterceptor(),),

@@ -40,6 +40,11 @@ SWAPS = Counter("vigia_model_swaps", "Hot swaps to another version", ["model"])
 LOAD_FAILURES = Counter(
     "vigia_model_load_failures", "Versions that failed to load (old one kept)", ["model"]
 )
+FALLBACK_VERSION = Gauge(
+    "vigia_model_fallback_version",
+    "Version served because the current one does not load (0: serving the current one)",
+    ["model"],
+)
 
 
 def set_live_version(model: str, version: int) -> None:

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from kserve import Model
 from kserve.protocol.infer_type import InferOutput, InferRequest, InferResponse
 
 from vigia.errors import VigiaError
 from vigia.payloads import PayloadWriter, now_iso, payload_record
+from vigia.registry.checksums import has_checksums, verify_checksums
 from vigia.servables.base import Servable, Tensor
-from vigia.servables.errors import InvalidRequest
+from vigia.servables.errors import InvalidRequest, bounded
 from vigia.servables.kinds import load_servable
 from vigia.serving import metrics
 from vigia.serving.errors import PredictionFailed, RequestRejected
@@ -69,19 +71,57 @@ class VigiaModel(Model):
 
     # --- loading and hot swap --------------------------------------------------------------
     def _load_version(self, version: int, folder: Path) -> Live:
-        servable = load_servable(folder)
-        servable.version = version
-        servable.max_rows = self.max_rows
+        """Verify the checksums, load, and answer the canned request for every region (which
+        also builds every lazy session): a version that cannot answer never goes live.
+        Raises :class:`VigiaError` with the reason, whatever broke."""
+        try:
+            if has_checksums(folder):
+                verify_checksums(folder)
+            servable = load_servable(folder)
+            servable.version = version
+            servable.max_rows = self.max_rows
+            servable.warm()
+        except VigiaError:
+            raise
+        except Exception as exc:
+            detail = " ".join(str(exc).split())[:300]  # one line (XGBoost adds a backtrace)
+            raise VigiaError(
+                f"{folder}: does not load or answer ({type(exc).__name__}: {detail})"
+            ) from None
         return Live(servable, version, folder)
 
     def load(self) -> bool:
-        """Load the current version; ``ready`` becomes True. Raises VigiaError if it cannot."""
+        """Load the current version; ``ready`` becomes True. If it is broken, serve the newest
+        other version that loads (one log line, ``vigia_model_fallback_version``); raises
+        :class:`VigiaError` if none does."""
         version, folder = self.source.current()
-        self.live = self._load_version(version, folder)
-        metrics.set_live_version(self.name, version)
-        log.info("%s: serving version %d from %s", self.name, version, folder)
+        try:
+            self.live = self._load_version(version, folder)
+            metrics.FALLBACK_VERSION.labels(self.name).set(0)
+        except VigiaError as exc:
+            self.live = self._fallback(version, exc)
+        metrics.set_live_version(self.name, self.live.version)
+        log.info("%s: serving version %d from %s", self.name, self.live.version, self.live.folder)
         self.ready = True
         return True
+
+    def _fallback(self, broken: int, error: VigiaError) -> Live:
+        metrics.LOAD_FAILURES.labels(self.name).inc()
+        for version, folder in self.source.fallbacks(broken):
+            try:
+                live = self._load_version(version, folder)
+            except VigiaError:
+                metrics.LOAD_FAILURES.labels(self.name).inc()
+                continue
+            log.error(
+                "%s: current version %d is broken (%s); serving version %d, the newest that loads",
+                self.name, broken, " ".join(str(error).split())[:500], version,
+            )  # fmt: skip
+            metrics.FALLBACK_VERSION.labels(self.name).set(version)
+            self._failed = (broken, self.source.pointer_stamp())
+            return live
+        raise VigiaError(f"{self.name}: version {broken} is broken and no other version loads: "
+                         f"{error}")  # fmt: skip
 
     def refresh(self) -> bool:
         """Swap to the store's current version if it changed; True if a swap happened.
@@ -109,12 +149,17 @@ class VigiaModel(Model):
                 return False
             self.live = new
             self._failed = None
+            metrics.FALLBACK_VERSION.labels(self.name).set(0)
             metrics.SWAPS.labels(self.name).inc()
             metrics.set_live_version(self.name, version)
             log.info("%s: now serving version %d (was %s; loaded in %.2fs)",
                      self.name, version, live and live.version,
                      time.perf_counter() - started)  # fmt: skip
             return True
+
+    async def healthy(self) -> bool:
+        """Ready only with a loaded version (an operator's unload makes it not ready)."""
+        return bool(self.ready and self.live is not None)
 
     def watch(self, interval: float) -> None:
         """Poll the store's ``CURRENT`` every ``interval`` seconds in a daemon thread."""
@@ -171,7 +216,7 @@ class VigiaModel(Model):
             request_id = payload.id or request_id
         try:
             if isinstance(payload, InferRequest):
-                _check_requested_outputs(payload, servable)
+                wanted = _check_requested_outputs(payload, servable)
                 batch = servable.parse_v2(servable.check_v2(_tensors(payload)))
             else:
                 batch = servable.parse_v1(_json_body(payload))
@@ -182,8 +227,9 @@ class VigiaModel(Model):
                     model_name=self.name,
                     model_version=str(live.version),
                     infer_outputs=[
-                        InferOutput(t.name, t.shape, t.datatype, data=t.data)
+                        _infer_output(t, raw=payload.from_grpc)
                         for t in servable.v2_outputs(batch, result)
+                        if not wanted or t.name in wanted
                     ],
                     use_binary_outputs=payload.use_binary_outputs,
                     requested_outputs=payload.request_outputs,
@@ -243,9 +289,20 @@ def _record_builder(
             latency_ms=seconds * 1000,
             inputs=inputs,
             outputs=outputs,
+            features=live.servable.declared_fields,
         )
 
     return build
+
+
+def _infer_output(tensor: Tensor, raw: bool) -> InferOutput:
+    """A response tensor. gRPC answers carry raw bytes (``raw_output_contents``): KServe's
+    ``to_grpc`` cannot take a numpy array as ``data`` (it tests the array's truth value), so the
+    bytes are set here; V2 over HTTP encodes ``data`` as JSON or binary as the client asked."""
+    output = InferOutput(tensor.name, tensor.shape, tensor.datatype, data=tensor.data)
+    if raw:
+        output.set_data_from_numpy(np.asarray(tensor.data), binary_data=True)
+    return output
 
 
 def _json_body(payload: Any) -> Any:
@@ -256,6 +313,8 @@ def _json_body(payload: Any) -> Any:
         return json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("malformed", f"request body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidRequest("malformed", "request body is nested too deeply") from None
 
 
 def _tensors(request: InferRequest) -> list[Tensor]:
@@ -266,11 +325,14 @@ def _tensors(request: InferRequest) -> list[Tensor]:
     ]
 
 
-def _check_requested_outputs(request: InferRequest, servable: Servable) -> None:
+def _check_requested_outputs(request: InferRequest, servable: Servable) -> set[str]:
+    """The names of the outputs the request asks for (empty: all of them)."""
     known = [spec.name for spec in servable.outputs]
-    for wanted in request.request_outputs or []:
-        if wanted.name not in known:
+    wanted = {str(item.name) for item in request.request_outputs or []}
+    for name in sorted(wanted):
+        if name not in known:
             raise InvalidRequest(
                 "unknown_field",
-                f"unknown output {wanted.name!r}; outputs are {', '.join(known)}",
+                f"unknown output {bounded(name)!r}; outputs are {', '.join(known)}",
             )
+    return wanted

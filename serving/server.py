@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -26,9 +27,11 @@ from typing import Any
 from fastapi.exceptions import FastAPIDeprecationWarning
 from kserve import ModelServer, model_server
 from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
+from kserve.errors import ModelNotFound
 from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
 
+from vigia.cli.common import add_retention_options, retention_from
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
 from vigia.payloads import PayloadWriter
@@ -44,6 +47,30 @@ log = logging.getLogger("vigia.serving")
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_ROWS = 1000
 DEFAULT_WATCH_SECONDS = 1.0
+DEFAULT_BODY_TIMEOUT = 30.0
+
+
+HOST_VARIABLE = "VIGIA_SERVING_HOST"  # 0.0.0.0 in the predictor image (serving/Dockerfile)
+
+
+def default_host() -> str:
+    """Loopback unless the environment says otherwise: on a workstation 0.0.0.0 would expose
+    the model to the network; the predictor image sets ``VIGIA_SERVING_HOST=0.0.0.0`` (its
+    port is published or fronted by a Service)."""
+    return os.environ.get(HOST_VARIABLE) or "127.0.0.1"
+
+
+def read_operator_token(path: str | None) -> str | None:
+    """The operator token from ``--operator-token-file`` (None: control endpoints off)."""
+    if not path:
+        return None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise VigiaError(f"--operator-token-file {path}: {exc.strerror}") from None
+    if len(token) < 16:
+        raise VigiaError(f"--operator-token-file {path}: the token needs at least 16 characters")
+    return token
 
 
 def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -68,7 +95,25 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         help="model to serve (repeatable); default: every model in the store with a CURRENT "
         "version, or the bundle's manifest name",
     )
-    parser.add_argument("--host", default="0.0.0.0", help="address to bind HTTP and gRPC to")
+    parser.add_argument(
+        "--host",
+        default=default_host(),
+        help=f"address to bind HTTP and gRPC to (${HOST_VARIABLE} if set)",
+    )
+    parser.add_argument(
+        "--operator-token-file",
+        metavar="FILE",
+        default=None,
+        help="enable the control endpoints (/v2/repository/…: load, unload) for requests with "
+        "'Authorization: Bearer <token in FILE>'; without it they answer 403",
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="answer 408 when a request body stalls this long",
+    )
     parser.add_argument(
         "--payload-log",
         metavar="DIR",
@@ -82,6 +127,7 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         metavar="SECONDS",
         help="how often to check the store's CURRENT pointers (0: never)",
     )
+    add_retention_options(parser)
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     parser.add_argument("--access-log", action="store_true", help="log one line per HTTP request")
@@ -115,18 +161,46 @@ def _quiet_logs(access_log: bool) -> None:
 
 
 class Repository(ModelRepository):
-    """``POST /v2/repository/models/NAME/load`` swaps to the store's current version now."""
+    """The control endpoints (operator token only, see :class:`vigia.serving.http.ControlGuard`):
+    ``POST /v2/repository/models/NAME/load`` loads the store's current version now (and makes
+    an unloaded model ready again); ``…/unload`` takes the model out of service — it stays
+    registered, answers 503 and readiness turns false until it is loaded again."""
 
-    async def load(self, name: str) -> bool:
+    def _vigia_model(self, name: str) -> VigiaModel:
         model = self.get_model(name)
         if not isinstance(model, VigiaModel):
-            raise VigiaError(f"model {name!r} is not served here")
+            raise ModelNotFound(name)
+        return model
+
+    async def load(self, name: str) -> bool:
+        model = self._vigia_model(name)
         await asyncio.to_thread(model.refresh)
-        return True
+        if model.live is not None:
+            model.ready = True
+        return model.ready
+
+    def unload(self, name: str) -> None:
+        model = self._vigia_model(name)
+        model.ready = False
+        log.info("%s: unloaded: not ready until it is loaded again", name)
 
 
 class Plane(DataPlane):
-    """V2 model metadata also names the live version and the platform."""
+    """V2 model metadata also names the live version and the platform; the server is ready
+    only while every model it was started with is registered and ready (KServe's DataPlane
+    says ready whatever the models' state)."""
+
+    def __init__(self, model_registry: ModelRepository, expected: Sequence[str]) -> None:
+        super().__init__(model_registry=model_registry)
+        self.expected = list(expected)
+
+    async def ready(self) -> bool:
+        models = self.model_registry.get_models()
+        for name in self.expected:
+            model = models.get(name)
+            if model is None or not await model.healthy():
+                return False
+        return True
 
     async def model_metadata(self, model_name: str) -> dict[str, Any]:
         found = await super().model_metadata(model_name)
@@ -153,10 +227,11 @@ class Server(ModelServer):
             grace_period=5,
         )
         self.args = args
-        self.dataplane = Plane(model_registry=self.registered_models)
+        self.operator_token = read_operator_token(args.operator_token_file)
 
     def start(self, models: list[Any]) -> None:
         """Serve ``models`` (already loaded) until SIGINT/SIGTERM."""
+        self.dataplane = Plane(self.registered_models, [m.name for m in models])
         self._register_and_check_atleast_one_model_is_ready(models)
         from kserve.model_server import app
 
@@ -168,6 +243,9 @@ class Server(ModelServer):
             self.http_port,
             host=self.args.host,
             max_body_bytes=self.args.max_body_bytes,
+            body_timeout=self.args.body_timeout,
+            operator_token=self.operator_token,
+            access_log=self.args.access_log,
             grace_period=self.grace_period,
             event_loop=self.event_loop,
             timeout_keep_alive=self.timeout_keep_alive,
@@ -181,6 +259,7 @@ class Server(ModelServer):
                 kwargs=vars(self.args),
                 grace_period=self.grace_period,
                 host=self.args.host,
+                operator_token=self.operator_token,
             )
             self.servers.append(self._grpc_server.start(self.max_threads))
         self.setup_event_loop()
@@ -200,7 +279,8 @@ def serve(args: argparse.Namespace) -> None:
     names = model_names(model_dir, args.model_names)
     check_ports_free(args.host, [args.http_port, *([args.grpc_port] if args.enable_grpc else [])])
     _quiet_logs(args.access_log)
-    writer = PayloadWriter(args.payload_log) if args.payload_log else None
+    retention = retention_from(args)
+    writer = PayloadWriter(args.payload_log, retention=retention) if args.payload_log else None
     models = []
     try:
         if writer is not None:

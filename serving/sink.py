@@ -32,6 +32,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
+from vigia.cli.common import add_retention_options, retention_from
 from vigia.cli.errors import exit_on_user_error
 from vigia.errors import VigiaError
 from vigia.models.bundle import read_manifest
@@ -178,6 +179,7 @@ class Sink:
                 latency_ms=latency,
                 inputs=inputs,
                 outputs=outputs,
+                features=servable.declared_fields,
             )
 
         self.writer.submit(name, build)
@@ -257,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="drop a request or response whose partner has not arrived by then",
     )
     parser.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024)
+    add_retention_options(parser)
     return parser
 
 
@@ -271,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_dir = Path(args.model_dir).expanduser().resolve()
         if not model_dir.is_dir():
             raise VigiaError(f"--model-dir {model_dir} does not exist")
-        writer = PayloadWriter(args.payload_log)
+        writer = PayloadWriter(args.payload_log, retention=retention_from(args))
         servables = Servables(model_dir)
         servables.preload()
         sink = Sink(servables, writer, args.pair_timeout)

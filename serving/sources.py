@@ -10,8 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vigia.errors import NotFoundError, VigiaError
-from vigia.models.bundle import MANIFEST, read_manifest
+from vigia.models.bundle import MANIFEST
+from vigia.models.bundle import read_manifest as _read_manifest
 from vigia.registry.store import POINTER, ModelStore
+
+
+def read_manifest(folder: Path) -> dict[str, object]:
+    """The bundle's manifest, or one readable error (a truncated or edited file)."""
+    try:
+        return _read_manifest(folder)
+    except (ValueError, OSError) as exc:
+        raise VigiaError(f"{folder}: unreadable {MANIFEST} ({exc})") from None
 
 
 class ModelSource:
@@ -30,7 +39,7 @@ class ModelSource:
     def current(self) -> tuple[int, Path]:
         """The version that should be live and its folder."""
         if self.store is None:
-            return int(read_manifest(self.root).get("version") or 0), self.root
+            return int(str(read_manifest(self.root).get("version") or 0)), self.root
         version = self.store.current(self.name)
         if version is None:
             raise NotFoundError(
@@ -38,6 +47,17 @@ class ModelSource:
                 "(push an approved version first)"
             )
         return version, self.store.version_dir(self.name, version)
+
+    def fallbacks(self, broken: int) -> list[tuple[int, Path]]:
+        """Other versions to try, newest first, when ``broken`` (the current one) fails to
+        load (none for a bundle folder)."""
+        if self.store is None:
+            return []
+        return [
+            (v, self.store.version_dir(self.name, v))
+            for v in reversed(self.store.versions(self.name))
+            if v != broken
+        ]
 
     def pointer_stamp(self) -> int:
         """Changes whenever ``CURRENT`` is rewritten (0 for a bundle folder)."""

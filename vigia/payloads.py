@@ -8,9 +8,10 @@ grow past ``max_bytes``. One record per request (see :func:`payload_record`)::
      "version": 3, "kind": "forecaster", "protocol": "v1", "latency_ms": 4.2,
      "inputs": [{…one flat dict per row, as the model saw it…}], "outputs": [{…one per row…}]}
 
-Non-finite floats are written as ``null``. Keys that look like personal identifiers (patient,
-encounter, names, document numbers, ``*_id``) are removed from every row before writing: the log
-never holds identifiers.
+Non-finite floats are written as ``null``. Keys that identify a person or a record under the
+identifier policy of :mod:`vigia.privacy` (the one training uses) are removed from every row
+before writing: the log never holds identifiers. Client request ids (``x-request-id``, a V2
+``id``) are logged as an (unkeyed) SHA-256 digest (16 hex digits), never verbatim.
 
 Writing is asynchronous: :meth:`PayloadWriter.submit` puts a record (or a function that builds
 it) on a bounded queue and returns at once; a background thread builds, serialises and appends.
@@ -20,6 +21,7 @@ counted. Neither ever reaches the request that produced the record.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -35,6 +37,8 @@ from typing import Any
 
 import numpy as np
 
+from vigia.privacy import loggable
+
 log = logging.getLogger(__name__)
 
 KINDS = ("forecaster", "classifier")
@@ -44,13 +48,9 @@ FILE_GLOB = "payloads-*.jsonl"
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_QUEUE_SIZE = 1_000  # records; bounds memory when the writer falls behind
 
-# Field names that identify a person or an encounter; such keys never reach the log.
-# (Coded categories such as ``admission_type_id`` are features, not identifiers, and are kept.)
-IDENTIFIER_PATTERN = re.compile(
-    r"((?<!in)(?<!out)patient|encounter|person|nombre|dni|document|passport|phone|email|address|ssn|"
-    r"(^|_)name$|^id$|^uuid$)",
-    re.IGNORECASE,
-)
+
+FEATURES_KEY = "_features"  # in a record before encoding only: the model's declared features
+HASHED_ID = re.compile(r"^[0-9a-f]{16}$")
 
 RecordSource = dict[str, Any] | Callable[[], dict[str, Any]]
 
@@ -71,16 +71,19 @@ def payload_record(
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
     ts: str | None = None,
+    features: Iterable[str] = (),
 ) -> dict[str, Any]:
     """One payload record in the documented key order (``ts`` defaults to now; ``latency_ms``
-    is None when unknown)."""
+    is None when unknown). ``request_id`` is stored hashed (:func:`hashed_id`); ``features``
+    names the model's own features, so a coded category called like an identifier
+    (``admission_type_id``) that passed the policy at training is kept."""
     if kind not in KINDS:
         raise ValueError(f"payload kind {kind!r} not in {KINDS}")
     if protocol not in PROTOCOLS:
         raise ValueError(f"payload protocol {protocol!r} not in {PROTOCOLS}")
-    return {
+    record = {
         "ts": ts or now_iso(),
-        "request_id": str(request_id),
+        "request_id": hashed_id(str(request_id)),
         "model": model,
         "version": int(version),
         "kind": kind,
@@ -89,11 +92,22 @@ def payload_record(
         "inputs": inputs,
         "outputs": outputs,
     }
+    if features:
+        record[FEATURES_KEY] = sorted(features)
+    return record
 
 
-def is_identifier(key: str) -> bool:
-    """True if a field name looks like a personal identifier (kept out of the log)."""
-    return bool(IDENTIFIER_PATTERN.search(key))
+def hashed_id(request_id: str) -> str:
+    """A request id as logged: 16 hex digits of its SHA-256 (a client may put anything in
+    ``x-request-id``, including a patient's record number)."""
+    if HASHED_ID.match(request_id):
+        return request_id  # already hashed (a record rebuilt or re-encoded)
+    return hashlib.sha256(request_id.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def is_identifier(key: str, features: Iterable[str] = ()) -> bool:
+    """True if a field must be kept out of the log (:func:`vigia.privacy.loggable`)."""
+    return not loggable(key, features)
 
 
 def _clean(value: Any) -> Any:
@@ -113,14 +127,15 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _strip_identifiers(rows: Any) -> tuple[list[Any], int]:
+def _strip_identifiers(rows: Any, features: Iterable[str] = ()) -> tuple[list[Any], int]:
     if not isinstance(rows, list):
         return rows, 0
+    declared = set(features)
     removed = 0
     clean_rows = []
     for row in rows:
         if isinstance(row, dict):
-            kept = {k: v for k, v in row.items() if not is_identifier(str(k))}
+            kept = {k: v for k, v in row.items() if not is_identifier(str(k), declared)}
             removed += len(row) - len(kept)
             row = kept
         clean_rows.append(row)
@@ -129,9 +144,12 @@ def _strip_identifiers(rows: Any) -> tuple[list[Any], int]:
 
 def encode_record(record: dict[str, Any]) -> tuple[bytes, int]:
     """One JSON line (with newline) and the number of identifier fields removed."""
-    inputs, removed_in = _strip_identifiers(record.get("inputs"))
-    outputs, removed_out = _strip_identifiers(record.get("outputs"))
-    safe = _clean({**record, "inputs": inputs, "outputs": outputs})
+    record = dict(record)
+    features = record.pop(FEATURES_KEY, ())
+    inputs, removed_in = _strip_identifiers(record.get("inputs"), features)
+    outputs, removed_out = _strip_identifiers(record.get("outputs"), features)
+    request_id = hashed_id(str(record.get("request_id", "")))
+    safe = _clean({**record, "request_id": request_id, "inputs": inputs, "outputs": outputs})
     line = json.dumps(safe, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return (line + "\n").encode("utf-8"), removed_in + removed_out
 
@@ -145,14 +163,48 @@ class WriterStats:
     dropped: int = 0
     errors: int = 0
     redacted_fields: int = 0
+    pruned_files: int = 0
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much payload log a model's folder keeps: files last written more than ``max_days``
+    ago are deleted, then the oldest files until the folder holds at most ``max_bytes`` (plus
+    the file being written, itself at most the writer's ``max_bytes``), which is never deleted.
+    Applied when a file is opened or rotated."""
+
+    max_days: float = 90.0
+    max_bytes: int = 5 * 1024**3
+
+    def prune(self, folder: Path, keep: Path | None = None) -> list[Path]:
+        """Delete what is beyond the limits in ``folder``; the files deleted (oldest first)."""
+        files = sorted(folder.glob(FILE_GLOB), key=lambda p: (p.stat().st_mtime, p.name))
+        files = [p for p in files if p != keep]
+        cutoff = time.time() - self.max_days * 86400
+        total = sum(p.stat().st_size for p in files) + (
+            keep.stat().st_size if keep is not None and keep.exists() else 0
+        )
+        removed = []
+        for path in files:
+            size = path.stat().st_size
+            if path.stat().st_mtime < cutoff or total > self.max_bytes:
+                path.unlink(missing_ok=True)
+                total -= size
+                removed.append(path)
+        return removed
 
 
 class _RotatingFile:
-    """Appends lines to ``folder/payloads-<day>-<NNN>.jsonl``, rotating by day and size."""
+    """Appends lines to ``folder/payloads-<day>-<NNN>.jsonl``, rotating by day and size, and
+    applies the retention each time it opens a file."""
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
+    def __init__(
+        self, folder: Path, max_bytes: int, retention: Retention | None, stats: WriterStats
+    ) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self.retention = retention
+        self.stats = stats
         self.day = ""
         self.index = 0
         self.handle: Any = None
@@ -170,6 +222,11 @@ class _RotatingFile:
         path = self._path()
         self.size = path.stat().st_size if path.exists() else 0
         self.handle = open(path, "ab")  # noqa: SIM115 - kept open across writes
+        self._prune()
+
+    def _prune(self) -> None:
+        if self.retention is not None:
+            self.stats.pruned_files += len(self.retention.prune(self.folder, keep=self._path()))
 
     def write(self, line: bytes, day: str) -> None:
         if self.handle is None or day != self.day:
@@ -179,6 +236,7 @@ class _RotatingFile:
             self.index += 1
             self.size = 0
             self.handle = open(self._path(), "ab")  # noqa: SIM115
+            self._prune()
         self.handle.write(line)
         self.size += len(line)
 
@@ -199,6 +257,8 @@ class PayloadWriter:
         root: Folder holding one sub-folder per model (the workspace's ``logs/payloads``).
         max_bytes: Size at which a day's file is rotated to the next ``NNN``.
         queue_size: Records waiting to be written; beyond it, new records are dropped.
+        retention: Age and size limits per model folder (None: keep everything — replays
+            and benchmarks; the servers pass one).
     """
 
     def __init__(
@@ -206,9 +266,11 @@ class PayloadWriter:
         root: str | Path,
         max_bytes: int = DEFAULT_MAX_BYTES,
         queue_size: int = DEFAULT_QUEUE_SIZE,
+        retention: Retention | None = None,
     ) -> None:
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
+        self.retention = retention
         self.stats = WriterStats()
         self._queue: queue.Queue[tuple[str, RecordSource] | None] = queue.Queue(queue_size)
         self._files: dict[str, _RotatingFile] = {}
@@ -268,7 +330,7 @@ class PayloadWriter:
             folder = self._files.get(model)
             if folder is None:
                 folder = self._files[model] = _RotatingFile(
-                    self.root / _safe_name(model), self.max_bytes
+                    self.root / _safe_name(model), self.max_bytes, self.retention, self.stats
                 )
             folder.write(line, day)
             self.stats.written += 1

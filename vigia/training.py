@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from vigia.data.ingest import PERU, ingest_panel, read_panel, write_ingest_outputs
-from vigia.errors import GateRefusedError
+from vigia.errors import GateRefusedError, VigiaError
 from vigia.evaluate.backtest import BacktestResult, default_origins, rolling_origin_backtest
 from vigia.evaluate.forecast_scores import method_table
 from vigia.evaluate.gates import Decision, forecast_gate
@@ -91,21 +91,42 @@ def evaluate_candidate(
     years: float = 2.0,
     refit_every: int = 13,
     progress: Progress | None = None,
+    source: str | None = None,
+    champion_scope: dict[str, Any] | None = None,
+    replaces_scope: bool = False,
 ) -> tuple[dict[str, Any], Decision]:
-    """Backtest the candidate against the baselines and apply the gate."""
+    """Backtest the candidate against the baselines and apply the gate. With ``source`` the
+    candidate's scope (regions, horizons, data source) is recorded in the scores and compared
+    with ``champion_scope``."""
     result = backtest_methods(
         panel, [method], seed=seed, years=years, refit_every=refit_every, progress=progress
     )
     scores = result.scores_json()
     scores["candidate"] = method
+    scope = None
+    if source is not None:
+        scope = panel_scope(panel, source)
+        scores["scope"] = scope
     decision = forecast_gate(
         method,
         scores["methods"][method],
         gate_config,
         champion_metrics,
         regions=scores["by_region"][method],
+        scope=scope,
+        champion_scope=champion_scope,
+        replaces_scope=replaces_scope,
     )
     return scores, decision
+
+
+def panel_scope(panel: pd.DataFrame, source: str) -> dict[str, Any]:
+    """What a model trained on ``panel`` answers for: regions, horizons, data source."""
+    return {
+        "regions": sorted(str(r) for r in panel["region"].unique()),
+        "horizons": list(HORIZONS),
+        "source": source,
+    }
 
 
 def candidate_metrics(scores: dict[str, Any]) -> dict[str, float]:
@@ -131,11 +152,16 @@ def push_approved(
     version: int,
     store_root: Path,
     tracking_uri: str,
+    progress: Progress | None = None,
 ) -> Path:
     """Push an approved version to the model store, then make it champion in the registry.
 
-    Refuses (GateRefusedError) unless the decision approved this very model.
+    Refuses (GateRefusedError) unless the decision approved this very model. The store push
+    loads the bundle and answers a canned request for every region in a fresh process before
+    ``CURRENT`` moves. A store and registry left apart by an earlier crash are reconciled
+    first; ``progress`` gets one line per repair.
     """
+    from vigia.registry.lifecycle import reconcile
     from vigia.registry.store import ModelStore
     from vigia.registry.tracking import Registry
 
@@ -143,14 +169,20 @@ def push_approved(
         raise GateRefusedError(
             f"{registered_name} version {version} was not approved by the gate; not pushing"
         )
-    manifest = read_manifest(bundle_dir)
+    try:
+        manifest = read_manifest(bundle_dir)
+    except ValueError as exc:  # a truncated or edited vigia-model.json
+        raise VigiaError(f"{bundle_dir}: unreadable manifest ({exc}); not pushing") from None
     registry = Registry(tracking_uri)
     info = registry.version(registered_name, version)
     if not info.approved:
         raise GateRefusedError(
             f"registry says {registered_name} version {version} is not approved; not pushing"
         )
-    target = ModelStore(store_root).push(
+    store = ModelStore(store_root)
+    for line in reconcile(store, registry, registered_name):
+        _say(progress, f"repaired: {line}")
+    target = store.push(
         registered_name,
         version,
         bundle_dir,

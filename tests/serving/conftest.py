@@ -15,6 +15,7 @@ import pytest
 from serving_helpers import (
     BUNDLE_NAME,
     MAIN,
+    OPERATOR_TOKEN,
     SWAP,
     Served,
     Setup,
@@ -78,9 +79,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFrame) -
         v1, decision1 = register(registry, small_panel, SWAP, "persistence", bundles / "swap1")
         push_approved(bundles / "swap1", decision1, SWAP, v1, ws.models, ws.tracking_uri)
         vigia = str(Path(sys.executable).with_name("vigia"))
+        token = root / "operator-token"
+        token.write_text(OPERATOR_TOKEN)
         main = _served(
             [vigia, "--workspace", str(ws.root), "serve", "--http-port", str(ports[3]),
-             "--grpc-port", str(ports[4]), "--watch-interval", "0.2"],
+             "--grpc-port", str(ports[4]), "--watch-interval", "0.2",
+             "--operator-token-file", str(token)],
             ws.logs / "server.log", ports[3:],
         )  # fmt: skip
         started.append(main)

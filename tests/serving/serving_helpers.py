@@ -33,6 +33,8 @@ BUNDLE_NAME = "dengue-bundle"
 # The gate's checks are real (backtest relative WIS); the bar is low so baselines pass it.
 TEST_GATE = {"max_relative_wis": 5.0}
 READY_TIMEOUT = 240.0
+# The main server (``vigia serve``) runs with this operator token; the bundle server without.
+OPERATOR_TOKEN = "serving-tests-operator-token-0123"
 
 
 @dataclass

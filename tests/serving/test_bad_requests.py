@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serving_helpers import MAIN, Served
+from serving_helpers import BUNDLE_NAME, MAIN, Served
 
 V1 = f"/v1/models/{MAIN}:predict"
 V2 = f"/v2/models/{MAIN}/infer"
@@ -41,6 +41,26 @@ def t(name: str, datatype: str, shape: list[int], data: list[Any]) -> dict[str, 
 
 REGION = t("region", "BYTES", [1], ["PIURA"])
 HISTORY_8 = [float(i) for i in range(8)]
+
+
+def binary(header: dict[str, Any], tail: bytes) -> tuple[bytes, dict[str, str]]:
+    """A V2 binary-extension body (JSON header, then raw tensor bytes) and its headers."""
+    head = json.dumps(header).encode()
+    return head + tail, {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": str(len(head)),
+    }
+
+
+# A BYTES tensor whose 4-byte length prefix claims 1,000 bytes where 5 follow.
+BAD_PREFIX = binary(
+    {"inputs": [{"name": "region", "datatype": "BYTES", "shape": [1],
+                 "parameters": {"binary_data_size": 9}}]},
+    (1000).to_bytes(4, "little") + b"PIURA",
+)  # fmt: skip
+INPUTS_OBJECT = binary(
+    {"inputs": {"name": "region", "datatype": "BYTES", "shape": [1], "data": ["PIURA"]}}, b""
+)
 
 CASES = [
     # --- V1: the body ----------------------------------------------------------------------
@@ -140,6 +160,26 @@ CASES = [
     Bad("v2 binary header, no inputs", V2, b'{"id": "1"}', 400, "malformed request",
         {"content-type": "application/octet-stream", "inference-header-content-length": "11"}),
     Bad("v2 unknown model", "/v2/models/nope/infer", v2(REGION), 404, "nope does not exist"),
+    # --- issue 15: what a tester broke ------------------------------------------------------
+    Bad("v1 nested body, non-JSON type", V1, b"[" * 100_000 + b"]" * 100_000, 400,
+        "nested too deeply", {"content-type": "text/plain"}),
+    Bad("v1 date past datetime64[ns]", V1, v1({"region": "PIURA", "week_start": "9999-12-26"}),
+        400, "outside the dates this server handles"),
+    Bad("v1 date before datetime64[ns]", V1,
+        v1({"region": "PIURA", "week_start": "1066-10-14", "history": HISTORY_8}), 400,
+        "outside the dates this server handles"),
+    Bad("v2 date past datetime64[ns]", V2, v2(REGION, t("week_start", "BYTES", [1],
+        ["2262-04-12"])), 400, "outside the dates"),
+    Bad("v1 history implausible count", V1,
+        v1({"region": "PIURA", "week_start": "2022-12-25", "history": [*HISTORY_8, 1e300]}), 422,
+        "not plausible"),
+    Bad("v2 binary BYTES bad length prefix", V2, BAD_PREFIX[0], 400, "malformed request",
+        BAD_PREFIX[1]),
+    Bad("v2 binary inputs an object", V2, INPUTS_OBJECT[0], 400, "malformed request",
+        INPUTS_OBJECT[1]),
+    Bad("v2 JSON inputs an object", V2, {"inputs": REGION}, 422, "invalid V2 request"),
+    Bad("v2 versioned infer path", f"/v2/models/{MAIN}/versions/1/infer", v2(REGION), 404,
+        "versioned paths are not served"),
 ]  # fmt: skip
 
 
@@ -168,6 +208,37 @@ def test_body_over_the_limit_is_413_declared_or_streamed(server: Served) -> None
 
     streamed = httpx.post(server.url(V1), content=chunks(), headers=JSON)
     assert streamed.status_code == 413 and "larger than" in streamed.json()["error"]
+
+
+def test_bad_values_are_echoed_bounded(server: Served) -> None:
+    """A 1 MB region name must not come back as a 1 MB answer (nor a 1 MB log line)."""
+    huge = "A" * 1_000_000
+    reply = httpx.post(server.url(V1), json=v1({"region": huge}))
+    assert reply.status_code == 404 and len(reply.content) < 2_000
+    assert "(1000000 characters)" in reply.json()["error"]
+    assert huge[:10_000] not in server.log.read_text(errors="replace")
+
+
+def test_control_endpoints_are_off_without_an_operator_token(
+    server: Served, bundle_server: Served
+) -> None:
+    """Issue 15: any client could unload the model (then 404s while ready said 200)."""
+    for action in ("unload", "load"):
+        path = f"/v2/repository/models/{BUNDLE_NAME}/{action}"
+        reply = httpx.post(bundle_server.url(path))  # started without --operator-token-file
+        assert reply.status_code == 403 and "control endpoints are off" in reply.json()["error"]
+        reply = httpx.post(server.url(f"/v2/repository/models/{MAIN}/{action}"))  # no token sent
+        assert reply.status_code == 401
+    assert httpx.post(bundle_server.url("/v2/repository/index")).status_code == 403
+    for served, model in ((server, MAIN), (bundle_server, BUNDLE_NAME)):
+        reply = httpx.post(served.url(f"/v1/models/{model}:predict"), json=v1({"region": "PIURA"}))
+        assert reply.status_code == 200
+        assert httpx.get(served.url("/v2/health/ready")).status_code == 200
+
+
+def test_access_lines_only_with_access_log(server: Served) -> None:
+    httpx.get(server.url("/v2/health/live?probe=access-line"))
+    assert "probe=access-line" not in server.log.read_text(errors="replace")
 
 
 def test_server_still_serves_after_bad_requests(server: Served) -> None:

@@ -9,7 +9,7 @@ import threading
 import time
 
 import httpx
-from serving_helpers import SWAP, Served, Setup
+from serving_helpers import OPERATOR_TOKEN, SWAP, Served, Setup
 
 from vigia.registry.lifecycle import rollback
 from vigia.registry.store import ModelStore
@@ -89,7 +89,10 @@ def test_push_and_rollback_under_load_fail_no_request(server: Served, setup: Set
         assert (rolled.from_version, rolled.to_version) == (2, 1)
         assert ModelStore(ws.models).current(SWAP) == 1
         # The repository "load" endpoint swaps at once, without waiting for the watcher.
-        loaded = httpx.post(server.url(f"/v2/repository/models/{SWAP}/load"))
+        loaded = httpx.post(
+            server.url(f"/v2/repository/models/{SWAP}/load"),
+            headers={"authorization": f"Bearer {OPERATOR_TOKEN}"},
+        )
         assert loaded.status_code == 200, loaded.text
         reply = httpx.post(server.url(V1), json={"instances": [{"region": "PIURA"}]})
         assert reply.json()["model_version"] == "1"

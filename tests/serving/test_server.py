@@ -4,7 +4,10 @@ payload log, the Open Inference Protocol client, the bundle (cluster) mode and t
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import grpc
 import httpx
@@ -18,7 +21,7 @@ from serving_helpers import BUNDLE_NAME, MAIN, Served, Setup
 from vigia.features.forecast import FEATURES
 from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
 from vigia.models.bundle import load_forecast_bundle
-from vigia.payloads import read_payloads
+from vigia.payloads import hashed_id, read_payloads
 from vigia.registry.store import ModelStore
 
 V1 = f"/v1/models/{MAIN}:predict"
@@ -167,6 +170,28 @@ def test_grpc_infer_metadata_and_bad_request(server: Served, setup: Setup) -> No
         assert "unknown region 'ATLANTIS'" in caught.value.details()
 
 
+def test_grpc_with_tritonclient_raw_tensors(server: Served, setup: Setup) -> None:
+    """The standard gRPC client sends ``raw_input_contents`` and reads raw outputs (issue 15:
+    every such request answered INTERNAL, 'truth value of an array is ambiguous').
+
+    tritonclient's gRPC stubs and KServe's register the same protobuf names, so the client runs
+    in its own process (``grpc_client.py``) and prints what it got as JSON."""
+    script = Path(__file__).with_name("grpc_client.py")
+    done = subprocess.run(
+        [sys.executable, str(script), server.grpc, MAIN, "PIURA", "TUMBES"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["ready"] is True and got["model_version"] == "1"
+    quantiles = np.array(got["quantiles"], dtype=np.float32)
+    assert quantiles.shape == (2, 4, 23) and got["quantiles_dtype"] == "float32"
+    np.testing.assert_allclose(quantiles[0], expected_quantiles(setup, "PIURA"), rtol=1e-6)
+    assert got["region"] == ["PIURA", "TUMBES"] and got["horizon"] == list(HORIZONS)
+    assert got["only_median_shape"] == [2, 4] and got["only_median_has_quantiles"] is False
+    assert got["bad_region_code"] == "StatusCode.INVALID_ARGUMENT"
+
+
 def test_open_inference_protocol_client_works_unchanged(server: Served) -> None:
     client = triton.InferenceServerClient(url=server.http.removeprefix("http://"))
     assert client.is_server_ready() and client.is_model_ready(MAIN)
@@ -203,7 +228,7 @@ def test_payload_log_records_what_the_model_saw(server: Served, setup: Setup) ->
     while time.monotonic() < deadline and record is None:
         records, skipped = read_payloads(folder)
         assert skipped == 0
-        record = next((r for r in records if r["request_id"] == "payload-check"), None)
+        record = next((r for r in records if r["request_id"] == hashed_id("payload-check")), None)
         time.sleep(0.1)
     assert record is not None, "the request never reached the payload log"
     assert record["model"] == MAIN and record["version"] == 1
@@ -226,7 +251,7 @@ def test_payload_log_records_what_the_model_saw(server: Served, setup: Setup) ->
     )
     records, skipped = read_payloads(folder)
     assert skipped == 2
-    assert sum(r["request_id"] == "payload-check" for r in records) == 2
+    assert sum(r["request_id"] == hashed_id("payload-check") for r in records) == 2
 
 
 def test_bundle_mode_serves_one_bundle_folder(bundle_server: Served, setup: Setup) -> None:

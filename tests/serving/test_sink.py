@@ -13,7 +13,7 @@ import httpx
 from cloudevents.http import CloudEvent, to_binary, to_structured
 from serving_helpers import MAIN, Served, Setup
 
-from vigia.payloads import read_payloads
+from vigia.payloads import hashed_id, read_payloads
 
 REQUEST = "org.kubeflow.serving.inference.request"
 RESPONSE = "org.kubeflow.serving.inference.response"
@@ -45,7 +45,7 @@ def wait_record(folder: Path, request_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         records, _ = read_payloads(folder)
-        found = [r for r in records if r["request_id"] == request_id]
+        found = [r for r in records if r["request_id"] == hashed_id(request_id)]
         if found:
             return found[0]
         time.sleep(0.1)

@@ -37,3 +37,31 @@ def test_champion_tolerance() -> None:
     assert not worse.approved
     assert Decision.from_dict(worse.to_dict()).to_dict() == worse.to_dict()
     assert "NOT APPROVED" in worse.to_markdown()
+
+
+PERU_21 = [f"R{i:02d}" for i in range(21)]
+CHAMPION_SCOPE = {"regions": PERU_21, "horizons": [1, 2, 3, 4], "source": "peru"}
+GOOD = {"relative_wis": 0.778, "coverage_90": 0.9}
+
+
+def test_gate_refuses_a_candidate_for_other_regions_or_data() -> None:
+    """Issue 15: a 3-region synthetic panel passed 'relative WIS 0.778 vs 0.808', became
+    champion and the other 18 regions answered 404."""
+    config = {"max_relative_wis": 1.0}
+    three = {"regions": PERU_21[:3], "horizons": [1, 2, 3, 4], "source": "/data/synthetic.csv"}
+    refused = forecast_gate("xgboost", GOOD, config, None, scope=three,
+                            champion_scope=CHAMPION_SCOPE)  # fmt: skip
+    assert not refused.approved
+    reason = next(r for r in refused.reasons if r.startswith("FAIL"))
+    assert "18 champion regions missing" in reason and "source /data/synthetic.csv" in reason
+    other_horizons = {**CHAMPION_SCOPE, "horizons": [1, 2]}
+    assert not forecast_gate("x", GOOD, config, None, scope=other_horizons,
+                             champion_scope=CHAMPION_SCOPE).approved  # fmt: skip
+    same = forecast_gate("x", GOOD, config, None, scope=dict(CHAMPION_SCOPE),
+                         champion_scope=CHAMPION_SCOPE)  # fmt: skip
+    assert same.approved
+    on_purpose = forecast_gate("x", GOOD, config, None, scope=three,
+                               champion_scope=CHAMPION_SCOPE, replaces_scope=True)  # fmt: skip
+    assert on_purpose.approved and "replaces the champion's scope" in on_purpose.reasons[0]
+    first = forecast_gate("x", GOOD, config, None, scope=three, champion_scope=None)
+    assert first.approved  # no champion yet: nothing to be incompatible with

@@ -1,4 +1,7 @@
-"""The versioned model store: atomic pushes and pointer switches, immutable versions."""
+"""The versioned model store: atomic pushes and pointer switches, immutable versions.
+
+These bundles are stand-ins for the store's file mechanics (``check=False``); the load-and-query
+check on real bundles is in ``tests/unit/registry/test_load_and_query.py``."""
 
 from __future__ import annotations
 
@@ -21,8 +24,12 @@ def _bundle(folder: Path, marker: str) -> Path:
 
 def test_push_switches_current_and_records_manifest(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
-    store.push("m", 1, _bundle(tmp_path / "b1", "one"), manifest_updates={"version": 1})
-    store.push("m", 2, _bundle(tmp_path / "b2", "two"), manifest_updates={"version": 2})
+    store.push(
+        "m", 1, _bundle(tmp_path / "b1", "one"), manifest_updates={"version": 1}, check=False
+    )
+    store.push(
+        "m", 2, _bundle(tmp_path / "b2", "two"), manifest_updates={"version": 2}, check=False
+    )
     assert store.current("m") == 2
     assert store.versions("m") == [1, 2]
     assert json.loads((store.current_dir("m") / "vigia-model.json").read_text())["version"] == 2
@@ -33,8 +40,8 @@ def test_push_switches_current_and_records_manifest(tmp_path: Path) -> None:
 
 def test_versions_are_immutable(tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
-    store.push("m", 1, _bundle(tmp_path / "b1", "one"))
-    store.push("m", 1, _bundle(tmp_path / "other", "changed"))
+    store.push("m", 1, _bundle(tmp_path / "b1", "one"), check=False)
+    store.push("m", 1, _bundle(tmp_path / "other", "changed"), check=False)
     assert (store.version_dir("m", 1) / "weights.bin").read_text() == "one"
 
 
@@ -42,7 +49,7 @@ def test_crash_mid_push_leaves_the_previous_version_live(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = ModelStore(tmp_path / "models")
-    store.push("m", 1, _bundle(tmp_path / "b1", "one"))
+    store.push("m", 1, _bundle(tmp_path / "b1", "one"), check=False)
     pointer_before = (store.model_dir("m") / "CURRENT").read_bytes()
 
     def crash(folder: Path) -> None:  # the disk fails after the copy, before the rename
@@ -50,7 +57,7 @@ def test_crash_mid_push_leaves_the_previous_version_live(
 
     monkeypatch.setattr(store_module, "_fsync_tree", crash)
     with pytest.raises(OSError, match="disk full"):
-        store.push("m", 2, _bundle(tmp_path / "b2", "two"))
+        store.push("m", 2, _bundle(tmp_path / "b2", "two"), check=False)
     assert store.current("m") == 1
     assert (store.model_dir("m") / "CURRENT").read_bytes() == pointer_before
     assert store.versions("m") == [1]

@@ -52,5 +52,7 @@ def _rollback(args: argparse.Namespace) -> int:
     from vigia.registry.lifecycle import rollback
 
     done = rollback(workspace(args), args.name)
+    for line in done.repaired:
+        say(f"{done.name}: repaired: {line}")
     say(f"{done.name}: champion and live version {done.from_version} → {done.to_version}")
     return 0

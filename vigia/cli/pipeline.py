@@ -94,6 +94,13 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gates", type=Path, default=None, help="gate thresholds (TOML)")
     parser.add_argument("--backtest-years", type=float, default=None)
     parser.add_argument("--refit-every", type=int, default=None, help="weeks between refits")
+    parser.add_argument(
+        "--replace-scope",
+        action="store_true",
+        default=None,
+        help="let the gate approve a model whose regions, horizons or data source differ from "
+        "the champion's (it replaces what the served model answers for)",
+    )
 
 
 def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -111,6 +118,7 @@ def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "backtest_years": args.backtest_years,
         "refit_every": args.refit_every,
         "panel_options": panel_options(args).to_json(),
+        "replace_scope": args.replace_scope,
     }
 
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import Any
 
-from vigia.cli.common import workspace
+from vigia.cli.common import add_retention_options, workspace
 
 
 def register(commands: Any) -> None:
@@ -40,6 +40,7 @@ def register(commands: Any) -> None:
         help="payload log folder (default: the workspace's logs/payloads)",
     )
     parser.add_argument("--no-payload-log", action="store_true", help="log no payloads")
+    add_retention_options(parser)
     parser.add_argument(
         "--watch-interval",
         type=float,
@@ -52,6 +53,12 @@ def register(commands: Any) -> None:
         "--max-body-bytes", type=int, default=4 * 1024 * 1024, help="request body, at most"
     )
     parser.add_argument("--access-log", action="store_true", help="log every HTTP request")
+    parser.add_argument(
+        "--operator-token-file",
+        metavar="FILE",
+        default=None,
+        help="enable the control endpoints (load/unload) for 'Authorization: Bearer <token>'",
+    )
     parser.add_argument(
         "--container",
         action="store_true",
@@ -72,8 +79,12 @@ def server_arguments(args: argparse.Namespace) -> list[str]:
         argv += ["--payload-log", str(args.payload_log or ws.payload_logs)]
     argv += ["--watch-interval", str(args.watch_interval), "--max-rows", str(args.max_rows)]
     argv += ["--max-body-bytes", str(args.max_body_bytes)]
+    argv += ["--payload-retention-days", str(args.payload_retention_days)]
+    argv += ["--payload-max-bytes", str(args.payload_max_bytes)]
     if args.access_log:
         argv.append("--access-log")
+    if args.operator_token_file:
+        argv += ["--operator-token-file", str(args.operator_token_file)]
     return argv
 
 

@@ -128,6 +128,9 @@ def forecast_gate(
     config: dict[str, Any],
     champion_scores: dict[str, float] | None,
     regions: dict[str, dict[str, float]] | None = None,
+    scope: dict[str, Any] | None = None,
+    champion_scope: dict[str, Any] | None = None,
+    replaces_scope: bool = False,
 ) -> Decision:
     """Decide whether a forecaster may be promoted and pushed.
 
@@ -141,8 +144,14 @@ def forecast_gate(
         champion_scores: The current champion's recorded summary, or None if there is none.
         regions: Per-region summaries of the candidate (``wis``, ``relative_wis``) and the
             baseline's WIS as ``baseline_wis``; needed by ``max_region_relative_wis``.
+        scope: What the candidate covers (``regions``, ``horizons``, ``source``); with
+            ``champion_scope`` the compatibility check is always applied (not configurable).
+        champion_scope: What the champion covers (recorded when it was registered).
+        replaces_scope: The run says explicitly that it replaces the model's scope.
     """
     checks: list[Check] = []
+    if scope is not None:
+        checks.append(scope_check(scope, champion_scope, replaces_scope))
     if "max_relative_wis" in config:
         checks.append(_relative_wis_check(scores, float(config["max_relative_wis"])))
     if "coverage_90_band" in config:
@@ -161,6 +170,45 @@ def forecast_gate(
         f"{key} = {config[key]}": text for key, text in FORECAST_CHECKS.items() if key in config
     }
     return Decision.of(model, checks, explanations)
+
+
+SCOPE_KEYS = ("regions", "horizons", "source")
+
+
+def scope_check(
+    candidate: dict[str, Any], champion: dict[str, Any] | None, replaces_scope: bool = False
+) -> Check:
+    """The candidate must answer for what the champion answers for: the same regions, horizons
+    and data source. A model trained on 3 regions must not replace one serving 21 (the other
+    18 would answer 404) unless the run says it replaces the scope."""
+    if champion is None:
+        return Check("scope", True, None, None, "no champion scope recorded: nothing to compare")
+    differences = []
+    for key in SCOPE_KEYS:
+        mine, theirs = candidate.get(key), champion.get(key)
+        if theirs is None or mine == theirs:
+            continue
+        if key == "regions":
+            lost = sorted(set(theirs) - set(mine or []))
+            added = sorted(set(mine or []) - set(theirs))
+            parts = [f"{len(lost)} champion regions missing ({', '.join(lost[:5])}"
+                     + (" …" if len(lost) > 5 else "") + ")"] if lost else []  # fmt: skip
+            parts += [f"{len(added)} new ({', '.join(added[:5])})"] if added else []
+            differences.append("regions differ: " + "; ".join(parts))
+        else:
+            differences.append(f"{key} {mine} differs from the champion's {theirs}")
+    if not differences:
+        return Check("scope", True, None, None, "same regions, horizons and data source")
+    if replaces_scope:
+        return Check(
+            "scope", True, None, None,
+            "replaces the champion's scope as the run asked: " + "; ".join(differences),
+        )  # fmt: skip
+    return Check(
+        "scope", False, None, None,
+        "incompatible with the champion: " + "; ".join(differences)
+        + " (run with replace_scope to replace the model's scope on purpose)",
+    )  # fmt: skip
 
 
 def _missing(name: str, what: str) -> Check:

@@ -17,6 +17,7 @@ from vigia.errors import NotFoundError, VigiaError
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 APPROVED_TAG = "vigia.approved"
+SCOPE_TAG = "vigia.scope"  # JSON: regions, horizons, data source (the gate's compatibility check)
 PIP_REQUIREMENTS = ["vigia"]
 
 
@@ -133,6 +134,18 @@ class Registry:
         except MlflowException:
             return None
         return self.version(name, int(mv.version))
+
+    def scope(self, info: VersionInfo) -> dict[str, Any] | None:
+        """The scope (regions, horizons, data source) a version's run recorded, if any."""
+        import json
+
+        if not info.run_id:
+            return None
+        text = self.client.get_run(info.run_id).data.tags.get(SCOPE_TAG)
+        try:
+            return dict(json.loads(text)) if text else None
+        except (ValueError, TypeError):
+            return None
 
     def promote(self, name: str, number: int) -> VersionInfo:
         """Give an approved version the ``champion`` alias (refuses unapproved versions)."""

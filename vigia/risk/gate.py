@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from vigia.evaluate.gates import Check, Decision
 
 
@@ -29,6 +31,7 @@ def risk_gate(
     prior: dict[str, Any],
     config: dict[str, Any],
     champion_metrics: dict[str, float] | None,
+    leaks: list[str] | None = None,
 ) -> Decision:
     """Decide whether a risk model may be promoted and pushed.
 
@@ -39,8 +42,18 @@ def risk_gate(
         prior: The prior-only baseline's test metrics on the same rows.
         config: Thresholds (the ``[risk]`` section); empty → not approved.
         champion_metrics: The champion's recorded metrics (``roc_auc``), or None.
+        leaks: Features that reproduce the target exactly (:func:`target_leaks`); when given,
+            the leak check is always applied (not configurable): any leak refuses approval.
     """
     checks: list[Check] = []
+    if leaks is not None:
+        checks.append(
+            Check("target_leak", False, float(len(leaks)), 0.0,
+                  f"feature(s) {', '.join(leaks)} reproduce the target exactly (a leak: the "
+                  "value is known only once the outcome is); remove them from the data")
+            if leaks
+            else Check("target_leak", True, 0.0, 0.0, "no feature reproduces the target")
+        )  # fmt: skip
     if "min_roc_auc" in config:
         checks.append(
             _at_least(
@@ -98,3 +111,19 @@ def risk_gate(
                 )
             )
     return Decision.of(model, checks)
+
+
+def target_leaks(table: pd.DataFrame, features: list[str], target: str) -> list[str]:
+    """Features whose value determines the target in every row and that take no more values
+    than the target does (a copy of the outcome under another name or coding: the EDA flags
+    them with ROC-AUC 1.0). A model trained on one must never be approved."""
+    leaks = []
+    y = table[target]
+    classes = y.nunique()
+    for name in features:
+        values = table[name]
+        if values.isna().any() or values.nunique() > classes:
+            continue
+        if (y.groupby(values.astype(str), sort=False).nunique() == 1).all():
+            leaks.append(name)
+    return leaks

@@ -50,9 +50,23 @@ class ClassifierServable(Servable):
         self.by_name = {f.name: f for f in self.features}
         self.threshold = float(manifest.get("threshold", model.threshold))
 
+    @property
+    def declared_fields(self) -> list[str]:
+        return [f.name for f in self.features]
+
     @classmethod
     def from_bundle(cls, folder: Path, manifest: dict[str, Any]) -> Self:
         return cls(Path(folder), manifest, RiskModel.load(folder))
+
+    def canned_requests(self) -> list[dict[str, Any]]:
+        """One row: numeric features 0, categorical features their most common category."""
+        row: dict[str, Any] = {}
+        for f in self.features:
+            if f.kind == "numeric":
+                row[f.name] = 0.0
+            else:
+                row[f.name] = f.categories[0] if f.categories else ("" if not f.nullable else None)
+        return [{"instances": [row]}]
 
     # --- declared inputs and outputs -----------------------------------------------------------
     @property

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,17 +22,9 @@ import pandas as pd
 
 from vigia.data.contract import _lines, _read_text
 from vigia.errors import DataContractError
+from vigia.privacy import identifier_reason
 from vigia.risk.task import GROUP, RESERVED, TARGET, TIME, Feature, RiskTask
 
-# Column names that identify a person, an encounter or a record (never features). Coded
-# categories such as ``admission_type_id`` and counts such as ``number_inpatient`` are not.
-IDENTIFIER_NAME = re.compile(
-    r"^(id|uuid|guid|dni|ssn|mrn|nhs|passport|email|phone|(first_|last_|full_)?name)$"
-    r"|(patient|encounter|person|subject|member|record|case|visit|admission|document)"
-    r"[_ ]?(id|nbr|num|number|no|key|uuid)$"
-    r"|^(id|nbr|num|number|no)[_ ]?(patient|encounter|person|paciente|caso)$",
-    re.IGNORECASE,
-)
 MISSING_TOKENS = frozenset({"", "?", "na", "n/a", "nan", "null", "none", "\\n", "#n/a"})
 POSITIVE_WORDS = ("1", "1.0", "true", "yes", "y", "si", "sí", "positive", "pos")
 MIN_ROWS = 100
@@ -314,16 +305,16 @@ def _infer_features(
     }
     removed: dict[str, str] = {}
     features: list[Feature] = []
-    n = len(frame)
     for col in frame.columns:
         if col in not_features:
             if col and not_features[col] != "excluded (kept for slices)":
                 removed[col] = not_features[col]
             continue
-        if IDENTIFIER_NAME.search(col.strip()):
-            removed[col] = "identifier (by name): never a feature"
-            continue
         values = frame[col]
+        reason = identifier_reason(col, values)  # the one identifier policy (vigia.privacy)
+        if reason:
+            removed[col] = reason
+            continue
         present = values.dropna()
         if present.empty:
             removed[col] = "empty in every row"
@@ -345,11 +336,8 @@ def _infer_features(
             infinite = np.flatnonzero(np.isinf(numeric.to_numpy()))
             if infinite.size:
                 raise fail(f"column {col!r} has infinite values on {_lines(infinite)}")
-            whole = numeric.dropna()
-            if n >= MIN_ROWS and whole.nunique() == n and (whole == np.round(whole)).all():
-                removed[col] = "identifier-like (a distinct whole number in every row)"
-                continue
             frame[col] = numeric
+            whole = numeric.dropna()
             features.append(
                 Feature(col, "numeric", bool(numeric.isna().any()), minimum=float(whole.min()),
                         maximum=float(whole.max()), median=float(whole.median()))
@@ -357,9 +345,6 @@ def _infer_features(
             continue
         text = _as_text(values)
         distinct = text.nunique()
-        if distinct > 100 and distinct > 0.5 * text.notna().sum():
-            removed[col] = f"identifier-like or free text ({distinct} distinct values)"
-            continue
         top = text.value_counts().index[:MAX_CATEGORIES_LISTED].tolist()
         features.append(
             Feature(col, "categorical", bool(text.isna().any()), [str(t) for t in top], distinct)

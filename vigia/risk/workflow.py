@@ -16,7 +16,7 @@ import pandas as pd
 
 from vigia.evaluate.gates import Decision
 from vigia.risk.bundle import write_classifier_bundle
-from vigia.risk.gate import risk_gate
+from vigia.risk.gate import risk_gate, target_leaks
 from vigia.risk.metrics import best_f1_threshold, classification_metrics, slice_metrics
 from vigia.risk.model import RiskModel, feature_frame
 from vigia.risk.models import make_classifier
@@ -124,8 +124,9 @@ def evaluate_risk(
     test_metrics = classification_metrics(y, p, model.threshold)
     baselines = _baselines(train, test, task, seed)
     slices = slice_metrics(test[task.slice_cols], y, p, model.threshold) if task.slice_cols else {}
+    leaks = target_leaks(train, [f.name for f in task.features], TARGET)
     decision = risk_gate(
-        model.family, test_metrics, baselines["prior"], gate_config, champion_metrics
+        model.family, test_metrics, baselines["prior"], gate_config, champion_metrics, leaks
     )
     rows: dict[str, Any] = {"train": len(train), "test": len(test)}
     if TIME in test:

@@ -22,7 +22,8 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 
-from vigia.servables.errors import InvalidRequest
+from vigia.errors import VigiaError
+from vigia.servables.errors import InvalidRequest, bounded
 
 DEFAULT_MAX_ROWS = 1000
 FLOAT_DATATYPES = {"FP16", "FP32", "FP64"}
@@ -107,7 +108,7 @@ def json_tensor(entry: Any, where: str = "tensor") -> Tensor:
         raise InvalidRequest("malformed", f"{where} needs name, datatype, shape and data")
     datatype = str(entry["datatype"]).upper()
     if datatype not in NUMPY_DTYPES:
-        raise InvalidRequest("wrong_datatype", f"{where}: unknown datatype {datatype}")
+        raise InvalidRequest("wrong_datatype", f"{where}: unknown datatype {bounded(datatype)}")
     shape = [int(d) for d in entry["shape"]]
     data = entry["data"]
     return Tensor(
@@ -145,6 +146,13 @@ class Servable(ABC):
         """Load the model and whatever it needs from a bundle folder."""
 
     # --- what the model declares -----------------------------------------------------------
+    @property
+    def declared_fields(self) -> list[str]:
+        """The request fields this model takes. The payload log keeps them even when they are
+        named like an identifier (``admission_type_id``): they passed the identifier policy
+        (:mod:`vigia.privacy`) with their values when the model was trained."""
+        return [spec.name for spec in self.inputs]
+
     @property
     @abstractmethod
     def inputs(self) -> list[TensorSpec]:
@@ -196,6 +204,27 @@ class Servable(ABC):
         Runs on the payload writer's thread, after the response is sent.
         """
 
+    # --- load-and-query ------------------------------------------------------------------------
+    def canned_requests(self) -> list[dict[str, Any]]:
+        """V1 bodies that together touch everything the model claims (every region, every
+        lazily built session); :meth:`warm` answers them. Empty: nothing to warm."""
+        return []
+
+    def warm(self) -> int:
+        """Answer the canned requests (before a version goes live); the rows answered.
+
+        Raises :class:`vigia.errors.VigiaError` if an answer fails or holds a non-finite
+        number: a bundle that cannot answer never serves a request.
+        """
+        rows = 0
+        for body in self.canned_requests():
+            batch = self.parse_v1(body)
+            predictions = self.v1_predictions(batch, self.predict(batch))
+            if not _all_finite(predictions):
+                raise VigiaError(f"{self.folder}: the canned request gave a non-finite answer")
+            rows += len(batch)
+        return rows
+
     # --- shared request checks -----------------------------------------------------------------
     def check_instances(self, body: Any) -> list[dict[str, Any]]:
         """The V1 ``instances`` list, checked for structure and size."""
@@ -243,11 +272,11 @@ class Servable(ABC):
         found: dict[str, Tensor] = {}
         for tensor in tensors:
             if tensor.name in found:
-                raise InvalidRequest("malformed", f"input {tensor.name!r} appears twice")
+                raise InvalidRequest("malformed", f"input {bounded(tensor.name)!r} appears twice")
             if tensor.name not in specs:
                 raise InvalidRequest(
                     "unknown_field",
-                    f"unknown input {tensor.name!r}; inputs are {', '.join(specs)}",
+                    f"unknown input {bounded(tensor.name)!r}; inputs are {', '.join(specs)}",
                 )
             found[tensor.name] = _check_tensor(tensor, specs[tensor.name])
         for spec in self.inputs:
@@ -311,6 +340,16 @@ def _text(value: Any, name: str) -> str:
     if isinstance(value, str):
         return value
     raise InvalidRequest("wrong_type", f"input {name!r} holds {json_type(value)}, not text")
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
 
 
 def json_type(value: Any) -> str:

@@ -7,7 +7,12 @@ in ``vigia.serving`` turns an :class:`InvalidRequest` into a JSON 4xx (or gRPC
 
 from __future__ import annotations
 
+from typing import Any
+
 from vigia.errors import VigiaError
+
+ECHO_CHARS = 64  # longest piece of a client's value repeated in an error message
+MESSAGE_CHARS = 1000  # longest error message (answer body and log line)
 
 # kind → HTTP status
 STATUS: dict[str, int] = {
@@ -17,6 +22,7 @@ STATUS: dict[str, int] = {
     "wrong_type": 400,  # e.g. a number where a string is expected
     "wrong_datatype": 400,  # V2 tensor datatype differs from the model's metadata
     "wrong_shape": 400,  # V2 tensor shape (or data count) does not fit
+    "date_out_of_range": 400,  # a date outside what the server's calendar holds (1700–2199)
     "bad_value": 422,  # well-typed but invalid: negative count, unparsable date, …
     "non_finite": 422,  # NaN or ±inf
     "history_too_short": 422,  # fewer weeks than the model needs
@@ -25,6 +31,7 @@ STATUS: dict[str, int] = {
     "unknown_region": 404,  # a region the model does not know
     "too_many_rows": 413,  # more rows than one request may carry
     "body_too_large": 413,  # request body above the server's limit
+    "body_timeout": 408,  # the request body stalled
 }
 
 
@@ -34,6 +41,17 @@ class InvalidRequest(VigiaError):
     def __init__(self, kind: str, message: str) -> None:
         if kind not in STATUS:
             raise ValueError(f"unknown request error kind {kind!r}")
+        if len(message) > MESSAGE_CHARS:
+            message = message[: MESSAGE_CHARS - 1] + "…"
         super().__init__(message)
         self.kind = kind
         self.status = STATUS[kind]
+
+
+def bounded(value: Any, limit: int = ECHO_CHARS) -> str:
+    """A client's value as text for an error message, cut to ``limit`` characters (a 4 MB
+    region name must not come back as a 4 MB answer and log line)."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"

@@ -28,11 +28,19 @@ from vigia.errors import VigiaError
 from vigia.features.forecast import FEATURES, build_features
 from vigia.models.bundle import load_forecast_bundle
 from vigia.servables.base import Servable, Tensor, TensorSpec, as_number, json_type
-from vigia.servables.errors import InvalidRequest
+from vigia.servables.errors import InvalidRequest, bounded
 
 log = logging.getLogger(__name__)
 FIELDS = ("region", "week_start", "history")
 MAX_HISTORY_WEEKS = 1040  # 20 years of weekly counts per row
+# Largest weekly count a request may send for one region: far above any real surveillance
+# count (Peru's worst dengue week nationally was ~15,000 cases), far below where float32
+# quantiles overflow. A '1e300' history is a client's mistake, not a forecastable series.
+MAX_WEEKLY_COUNT = 1e7
+# Dates a request may name: inside what datetime64[ns] holds (1677-09-21 … 2262-04-11) with
+# room for 20 years of history before and the forecast weeks after.
+FIRST_DATE = date(1700, 1, 1)
+LAST_DATE = date(2199, 12, 31)
 WEEK = np.timedelta64(7, "D")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -150,6 +158,19 @@ class ForecastServable(Servable):
             TensorSpec("median", "FP32", (-1, h)),
         ]
 
+    def canned_requests(self) -> list[dict[str, Any]]:
+        """One row per region the manifest claims, from the bundled history (all must exist)."""
+        claimed = [str(r) for r in self.manifest.get("regions") or self.regions]
+        missing = sorted(set(claimed) - set(self.series))
+        if missing:
+            raise VigiaError(
+                f"{self.folder}: the manifest claims regions with no bundled history: "
+                f"{', '.join(missing[:10])}"
+            )
+        rows = [{"region": r} for r in claimed]
+        size = max(self.max_rows, 1)
+        return [{"instances": rows[i : i + size]} for i in range(0, len(rows), size)]
+
     # --- parsing -------------------------------------------------------------------------------
     def parse_v1(self, body: Any) -> ForecastBatch:
         rows = []
@@ -159,7 +180,7 @@ class ForecastServable(Servable):
             if unknown:
                 raise InvalidRequest(
                     "unknown_field",
-                    f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
+                    f"{where}: unknown field(s) {bounded(', '.join(map(repr, unknown)))}; "
                     f"fields are {', '.join(FIELDS)}",
                 )
             if "region" not in instance:
@@ -214,7 +235,7 @@ class ForecastServable(Servable):
             shown = ", ".join(self.regions[:30]) + (" …" if len(self.regions) > 30 else "")
             raise InvalidRequest(
                 "unknown_region",
-                f"{where}: unknown region {region!r}; this model knows {shown}",
+                f"{where}: unknown region {bounded(region)!r}; this model knows {shown}",
             )
         origin = None if week_start is None else _parse_week(week_start, f"{where}.week_start")
         if cases is not None:
@@ -261,6 +282,13 @@ class ForecastServable(Servable):
             )
         if not np.isfinite(cases).all():
             raise InvalidRequest("non_finite", f"{where} has a NaN or infinite value")
+        huge = np.flatnonzero(cases > MAX_WEEKLY_COUNT)
+        if huge.size:
+            raise InvalidRequest(
+                "bad_value",
+                f"{where}[{int(huge[0])}] is {cases[huge[0]]:g}; weekly counts above "
+                f"{MAX_WEEKLY_COUNT:g} are not plausible",
+            )
         negative = np.flatnonzero(cases < 0)
         if negative.size:
             raise InvalidRequest(
@@ -461,11 +489,19 @@ def _panel(rows: list[ForecastRow]) -> pd.DataFrame:
 
 def _parse_week(text: str, where: str) -> np.datetime64:
     if not ISO_DATE.match(text):
-        raise InvalidRequest("bad_value", f"{where}: {text!r} is not an ISO date (YYYY-MM-DD)")
+        raise InvalidRequest(
+            "bad_value", f"{where}: {bounded(text)!r} is not an ISO date (YYYY-MM-DD)"
+        )
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise InvalidRequest("bad_value", f"{where}: {text!r} is not a valid date") from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise InvalidRequest(
+            "date_out_of_range",
+            f"{where}: {text} is outside the dates this server handles "
+            f"({FIRST_DATE} … {LAST_DATE})",
+        )
     return np.datetime64(day, "ns")
 
 

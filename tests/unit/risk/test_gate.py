@@ -43,3 +43,25 @@ def test_champion_comparison_and_no_thresholds() -> None:
     assert not worse.approved and "vs champion 0.7600" in worse.reasons[-1]
     nothing = risk_gate("m", GOOD, PRIOR, {}, None)
     assert not nothing.approved and "nothing is approved" in nothing.reasons[0]
+
+
+def test_a_feature_identical_to_the_target_refuses_approval() -> None:
+    """Issue 15: a column identical to the target was flagged by the EDA, yet the model was
+    approved with ROC-AUC 1.0."""
+    from risk_helpers import readmission_csv_frame
+
+    from vigia.risk.gate import target_leaks
+
+    table = readmission_csv_frame(600)
+    table["y"] = (table["readmitted"] == "<30").astype(int)
+    table["reingreso"] = table["readmitted"].map(lambda v: "si" if v == "<30" else "no")
+    table["recoded"] = table["y"] * 7 + 1  # the same outcome, coded as numbers
+    features = ["gender", "age", "time_in_hospital", "reingreso", "recoded"]
+    assert target_leaks(table, features, "y") == ["reingreso", "recoded"]
+    assert target_leaks(table, ["gender", "age", "number_inpatient"], "y") == []
+    config = load_gate_config(section="risk")
+    leaky = risk_gate("xgboost", {**GOOD, "roc_auc": 1.0}, PRIOR, config, None, ["reingreso"])
+    assert not leaky.approved
+    assert any("reingreso reproduce the target exactly" in r for r in leaky.reasons)
+    clean = risk_gate("xgboost", GOOD, PRIOR, config, None, [])
+    assert clean.approved and clean.checks[0].name == "target_leak"
