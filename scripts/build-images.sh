@@ -24,8 +24,8 @@ PREDICTOR="$(images 'image_ref("predictor", "local")')"
 VERSION="$(images 'image_config()["tag"]')"
 REVISION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 SOURCE="$(git remote get-url origin 2>/dev/null || echo vigia)"
-. /etc/os-release
-SUITE="${VERSION_CODENAME:-bookworm}"
+# In a subshell: os-release sets VERSION too (the image tag above must keep its value).
+SUITE="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
 DEBIAN_BASE="localhost/debian-minbase:$SUITE"
 LOCAL_PYTHON_BASE="localhost/vigia-python-base:3.11-$SUITE"
 
