@@ -93,14 +93,18 @@ def run_once(args: list[str], env: dict[str, str]) -> dict[str, float]:
     }
 
 
-def import_profile(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    """``python -X importtime``: module count, the heavy libraries imported, the top imports."""
+def import_profile(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """``python -X importtime``: module count, the heavy libraries imported, the top imports.
+    Run outside the repository: ``-m`` puts the working directory first on ``sys.path``."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "vigia.cli.main", *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"vigia {' '.join(args)} failed: {done.stderr[-500:]}")
     rows = [
         (int(m.group(2)), len(m.group(3)) // 2, m.group(4))
         for line in done.stderr.splitlines()
@@ -165,7 +169,7 @@ def main() -> int:
             variant: {
                 name: {
                     **summary(runs),
-                    "imports": import_profile(COMMANDS[name], variants[variant]),
+                    "imports": import_profile(COMMANDS[name], variants[variant], Path(tmp)),
                 }
                 for name, runs in by_command.items()
             }
