@@ -79,7 +79,10 @@ case "${ONLY:-all}" in
 esac
 
 # 4. tidy up and report
-podman image prune -f > /dev/null
+# Housekeeping only, bounded: podman 4.3's prune holds the image store for minutes on a busy
+# machine, during which its API (kfp's DockerRunner, `vigia serve --container`) does not answer.
+timeout 60 podman image prune -f > /dev/null \
+  || echo "[images] warning: dangling images not pruned (podman image prune -f)" >&2
 for image in "$PROJECT" "$PREDICTOR" "$BASE"; do
   if podman image exists "$image"; then
     size="$(podman image inspect --format '{{.Size}}' "$image")"
