@@ -11,10 +11,11 @@
 #   VERSION, REVISION, SOURCE   image labels (make images fills them from vigia/images.toml, git)
 #
 # Stages: tools (uv, hashed) → requirements (pyproject's runtime dependencies pinned to the
-# lock) and app (vigia alone in /opt/venv) → final. The final stage installs the dependencies with
-# a throw-away uv that is removed in the same RUN (no build tool in any layer) and copies vigia
-# from app. The big dependency layer is reused while requirements.lock and the dependency list
-# are unchanged, so a code change rebuilds only the small vigia layer.
+# lock, minus scripts/image-excludes.txt) → deps (installed into /opt/venv, then slimmed by
+# scripts/build-slim-venv.sh: no test suites, headers or debug symbols; bytecode compiled) and
+# app (vigia alone in /opt/venv) → final, which only copies the two venvs: no build tool, cache,
+# test or header reaches it. The big dependency layer is reused while requirements.lock and the
+# dependency list are unchanged, so a code change rebuilds only the small vigia layer.
 ARG BASE_IMAGE=python:3.11-slim
 #checkov:skip=CKV_DOCKER_7:the base is a build argument; its default python:3.11-slim is a fixed tag
 
@@ -32,10 +33,33 @@ RUN if [ -n "$CA_BUNDLE" ]; then export PIP_CERT="$CA_BUNDLE"; fi \
 FROM tools AS requirements
 ARG CA_BUNDLE=""
 WORKDIR /src
-COPY requirements.lock pyproject.toml ./
+COPY requirements.lock pyproject.toml scripts/image-excludes.txt ./
 RUN if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
  && /opt/uv/bin/uv pip compile pyproject.toml -c requirements.lock --python /opt/uv/bin/python \
-      --no-header --no-annotate --no-cache --quiet -o /requirements.txt
+      --excludes image-excludes.txt --no-header --no-annotate --no-cache --quiet \
+      -o /requirements.txt
+
+# --- deps: the ML stack in /opt/venv, slimmed (scripts/build-slim-venv.sh) -------------------
+FROM tools AS deps
+ARG CA_BUNDLE=""
+# binutils: `strip` for build-slim-venv.sh. Versions come from the base's Debian release.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends binutils \
+ && rm -rf /var/lib/apt/lists/*
+COPY requirements.lock scripts/image-excludes.txt scripts/image-imports.txt \
+     scripts/build-slim-venv.sh /opt/vigia/
+COPY --from=requirements /requirements.txt /opt/vigia/requirements.txt
+# Versions pinned (==) by the requirements stage, hashes enforced from requirements.lock (a
+# constraints file with hashes); pytest, ruff, mypy stay out. build-slim-venv.sh imports what the
+# code imports (scripts/image-imports.txt): the build fails if the slimmed stack does not load.
+RUN --mount=type=cache,target=/root/.cache/uv \
+    if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
+ && python3 -m venv --without-pip /opt/venv \
+ && UV_CACHE_DIR=/root/.cache/uv /opt/uv/bin/uv pip install --python /opt/venv/bin/python \
+      --require-hashes --no-progress -c /opt/vigia/requirements.lock \
+      --excludes /opt/vigia/image-excludes.txt -r /opt/vigia/requirements.txt \
+ && sh /opt/vigia/build-slim-venv.sh /opt/venv /opt/vigia/image-imports.txt
 
 # --- app: vigia itself (wheel built with the locked setuptools), alone in /opt/venv ------------
 FROM tools AS app
@@ -55,25 +79,13 @@ RUN if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
 
 # --- final ------------------------------------------------------------------------------------
 FROM ${BASE_IMAGE}
-ARG CA_BUNDLE=""
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
-# The ML stack: versions pinned (==) by the requirements stage, hashes enforced from
-# requirements.lock (a constraints file with hashes); pytest, ruff, mypy stay out.
-COPY requirements.lock scripts/build-tools.lock /opt/vigia/
-COPY --from=requirements /requirements.txt /opt/vigia/requirements.txt
-RUN --mount=type=cache,target=/root/.cache/uv --mount=type=cache,target=/root/.cache/pip \
-    if [ -n "$CA_BUNDLE" ]; then export PIP_CERT="$CA_BUNDLE" SSL_CERT_FILE="$CA_BUNDLE"; fi \
- && export PIP_CACHE_DIR=/root/.cache/pip UV_CACHE_DIR=/root/.cache/uv \
- && python3 -m venv /tmp/uv \
- && /tmp/uv/bin/pip install --disable-pip-version-check --require-hashes \
-      -r /opt/vigia/build-tools.lock \
- && python3 -m venv --without-pip /opt/venv \
- && UV_LINK_MODE=copy /tmp/uv/bin/uv pip install --python /opt/venv/bin/python --require-hashes \
-      --compile-bytecode --no-progress -c /opt/vigia/requirements.lock -r /opt/vigia/requirements.txt \
- && rm -rf /tmp/uv
+# What is installed, for the record: the lock and the pinned requirements the deps stage used.
+COPY --from=deps /opt/vigia/requirements.lock /opt/vigia/requirements.txt /opt/vigia/
+COPY --from=deps /opt/venv/ /opt/venv/
 COPY --from=app /opt/venv/ /opt/venv/
 
 # Components run as root (kfp's default): the pipeline root and the workspace are bind-mounted

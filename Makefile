@@ -18,6 +18,10 @@ help:  ## list targets
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	@# The lock has xgboost-cpu where it had xgboost (+ NCCL): both install the `xgboost` module, so
+	@# a .venv made from an older lock drops the old distribution first (no-op otherwise).
+	@[ "$$(uname -s)" = Darwin ] || $(UV) pip uninstall --python $(BIN)/python --quiet \
+		xgboost nvidia-nccl-cu12 2>/dev/null || true
 	$(UV) pip install --python $(BIN)/python --quiet --require-hashes -r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $@
@@ -66,8 +70,8 @@ images: install  ## build the project + predictor images with podman (sets podma
 	bash scripts/build-images.sh
 
 images-lock:  ## re-lock serving/requirements.lock and scripts/build-tools.lock (same pins as requirements.lock)
-	cd serving && ../$(UV) pip compile requirements.in --universal --python-version 3.11 \
-		--generate-hashes --quiet -o requirements.lock
+	cd serving && ../$(UV) pip compile requirements.in --excludes requirements-excludes.txt \
+		--universal --python-version 3.11 --generate-hashes --quiet -o requirements.lock
 	cd scripts && ../$(UV) pip compile build-tools.in --universal --python-version 3.11 \
 		--generate-hashes --quiet -o build-tools.lock
 

@@ -15,6 +15,7 @@ import time
 
 # name → extra arguments; the order puts the quick ones first.
 BENCHMARKS: dict[str, list[str]] = {
+    "cli_startup": [],
     "pipeline_overhead": [],
     "drift": [],
     "forecast_backtest": [],

@@ -8,7 +8,7 @@
 #      python:3.11-slim where a registry is reachable;
 #   3. the project image (./Dockerfile) and the predictor image (serving/Dockerfile), named and
 #      tagged from vigia/images.toml (through vigia.images), layers reused when inputs are unchanged;
-#   4. remove dangling images left by earlier builds, print build times and sizes.
+#   4. remove earlier builds of the two images (not the stage caches), print times and sizes.
 #
 # Environment: PYTHON (reads vigia/images.toml; default .venv/bin/python), BASE_IMAGE,
 # CA_BUNDLE_FILE (CA bundle passed into the builds, default $SSL_CERT_FILE or Debian's bundle),
@@ -24,8 +24,8 @@ PREDICTOR="$(images 'image_ref("predictor", "local")')"
 VERSION="$(images 'image_config()["tag"]')"
 REVISION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 SOURCE="$(git remote get-url origin 2>/dev/null || echo vigia)"
-. /etc/os-release
-SUITE="${VERSION_CODENAME:-bookworm}"
+# In a subshell: os-release sets VERSION too (the image tag above must keep its value).
+SUITE="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
 DEBIAN_BASE="localhost/debian-minbase:$SUITE"
 LOCAL_PYTHON_BASE="localhost/vigia-python-base:3.11-$SUITE"
 
@@ -79,7 +79,13 @@ case "${ONLY:-all}" in
 esac
 
 # 4. tidy up and report
-podman image prune -f > /dev/null
+# Housekeeping: only the earlier builds of the two images (they carry the title label). The
+# intermediate images of the build stages are dangling too, but they are the layer cache of the
+# `deps` stages (not ancestors of the final images): pruning them would rebuild the dependency
+# layers on every run. Bounded: podman 4.3's prune holds the image store for minutes on a busy
+# machine, during which its API (kfp's DockerRunner, `vigia serve --container`) does not answer.
+timeout 60 podman image prune -f --filter label=org.opencontainers.image.title > /dev/null \
+  || echo "[images] warning: earlier builds not pruned (podman image prune)" >&2
 for image in "$PROJECT" "$PREDICTOR" "$BASE"; do
   if podman image exists "$image"; then
     size="$(podman image inspect --format '{{.Size}}' "$image")"

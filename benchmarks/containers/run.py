@@ -12,6 +12,7 @@ the predictor container's time-to-ready and memory.
    process) and the container's memory as the engine reports it, after 50 V1 requests.
 
     .venv/bin/python -m benchmarks.containers.run [--no-cache] [--regions PIURA,LORETO,TUMBES]
+    .venv/bin/python -m benchmarks.containers.run --build-only     step 1 alone (sizes, layers)
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def build_images(no_cache: bool) -> dict[str, Any]:
         "total_seconds": round(time.perf_counter() - started, 1),
         "image_seconds": built,
         "sizes_mb": image_sizes(),
+        "layers_mb": image_layers(),
     }
 
 
@@ -67,6 +69,22 @@ def image_sizes() -> dict[str, float]:
     client = engine_client()
     return {
         ref: round(client.images.get(ref).attrs["Size"] / 1e6, 1)
+        for ref in (image_ref("project", "local"), image_ref("predictor", "local"))
+    }
+
+
+def image_layers() -> dict[str, list[list[Any]]]:
+    """Each image's layers over 1 MB, base first: [MB, the instruction that made it]."""
+    from vigia.containers import engine_client
+    from vigia.images import image_ref
+
+    client = engine_client()
+    return {
+        ref: [
+            [round(layer["Size"] / 1e6, 1), " ".join(layer["CreatedBy"].split())[:90]]
+            for layer in reversed(client.images.get(ref).history())
+            if layer["Size"] > 1e6
+        ]
         for ref in (image_ref("project", "local"), image_ref("predictor", "local"))
     }
 
@@ -165,16 +183,22 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="rebuild every image layer")
     parser.add_argument("--regions", default="PIURA,LORETO,TUMBES")
     parser.add_argument("--years", type=float, default=0.25, help="backtest years")
+    parser.add_argument(
+        "--build-only", action="store_true", help="build and measure the images, run nothing"
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {"machine_before": machine_info()}
     result["build"] = build_images(args.no_cache)
-    with tempfile.TemporaryDirectory(prefix="bench-containers-") as tmp:
-        gates = Path(tmp) / "gates.toml"
-        gates.write_text(GATES, encoding="utf-8")
-        result["gates"] = GATES
-        result["pipeline"] = pipeline_runs(Path(tmp), args.regions, args.years, gates)
-        if result["pipeline"]["approved"]:
-            result["predictor"] = predictor_numbers(Path(result["pipeline"]["store"]))
+    if args.build_only:
+        result["pipeline"] = result["predictor"] = "not measured (--build-only)"
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-containers-") as tmp:
+            gates = Path(tmp) / "gates.toml"
+            gates.write_text(GATES, encoding="utf-8")
+            result["gates"] = GATES
+            result["pipeline"] = pipeline_runs(Path(tmp), args.regions, args.years, gates)
+            if result["pipeline"]["approved"]:
+                result["predictor"] = predictor_numbers(Path(result["pipeline"]["store"]))
     result["machine_after"] = machine_info()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

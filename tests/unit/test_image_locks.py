@@ -12,8 +12,6 @@ from packaging.markers import Marker
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)(?:\s*;\s*(.+?))?\s*\\?$")
 HASH = re.compile(r"--hash=(sha256:[0-9a-f]{64})")
-# serving/requirements.in installs the CPU-only build of the same XGBoost release.
-SAME_RELEASE = {"xgboost-cpu": "xgboost"}
 IMAGE_PLATFORM = {
     "python_version": "3.11",
     "python_full_version": "3.11.2",
@@ -55,12 +53,10 @@ def test_serving_lock_has_the_main_lock_versions_and_files(main_lock) -> None:
     serving = read_lock(ROOT / "serving" / "requirements.lock")
     assert len(serving) > 30
     for name, (version, hashes) in serving.items():
-        same = SAME_RELEASE.get(name, name)
-        assert same in main_lock, f"{name} is not in requirements.lock"
-        assert version == main_lock[same][0], f"{name}: {version} here, {main_lock[same][0]} there"
+        assert name in main_lock, f"{name} is not in requirements.lock"
+        assert version == main_lock[name][0], f"{name}: {version} here, {main_lock[name][0]} there"
         assert hashes, f"{name} has no hash"
-        if name not in SAME_RELEASE:
-            assert hashes <= main_lock[same][1], f"{name}: hashes differ from requirements.lock"
+        assert hashes <= main_lock[name][1], f"{name}: hashes differ from requirements.lock"
 
 
 def test_predictor_lock_leaves_the_training_stack_out() -> None:
@@ -83,3 +79,30 @@ def test_dockerfiles_default_to_the_locked_python() -> None:
         text = dockerfile.read_text(encoding="utf-8")
         assert f"ARG BASE_IMAGE=python:{locked.group(1)}-slim" in text, dockerfile
         assert "--require-hashes" in text, dockerfile
+
+
+def test_image_imports_list_every_import_of_the_code() -> None:
+    """scripts/image-imports.txt (what the image builds import and compile) names every module
+    that vigia/, components/, pipelines/ and serving/ import from installed packages."""
+    import ast
+    import sys
+
+    ours = {"vigia", "components", "pipelines", "serving", "__future__"}
+    imported: set[str] = set()
+    for folder in ("vigia", "components", "pipelines", "serving"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    imported.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    imported.add(node.module)
+    third_party = {
+        name
+        for name in imported
+        if name.split(".")[0] not in ours and name.split(".")[0] not in sys.stdlib_module_names
+    }
+    listed = {
+        line.split("#")[0].strip()
+        for line in (ROOT / "scripts" / "image-imports.txt").read_text().splitlines()
+    }
+    assert third_party - listed == set(), "add these to scripts/image-imports.txt"

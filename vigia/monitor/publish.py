@@ -140,7 +140,7 @@ def log_to_mlflow(
 
     from vigia.registry.tracking import Registry
 
-    registry = Registry(paths.tracking_uri, artifact_root)  # also points mlflow at the URI
+    registry = Registry(paths.tracking_uri, artifact_root)  # experiment_id points mlflow at it
     status = result.status()
     with mlflow.start_run(
         experiment_id=registry.experiment_id(EXPERIMENT),

@@ -76,8 +76,7 @@ def rollback(workspace: Workspace, name: str) -> Rollback:
 def list_models(workspace: Workspace, name: str | None = None) -> list[VersionInfo]:
     """Registered versions (of one model, or of every model), oldest first."""
     registry = registry_for(workspace)
-    names = [name] if name else [m.name for m in registry.client.search_registered_models()]
     out: list[VersionInfo] = []
-    for model in sorted(names):
+    for model in [name] if name else registry.names():
         out.extend(registry.versions(model))
     return out
