@@ -85,6 +85,8 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
         registered_name="dengue-forecast",
         backtest_years=0.25,
         refit_every=13,
+        source="peru",
+        replace_scope=False,
         scores=a["scores"],
         table=a["scores_md"],
         decision=a["decision"],
