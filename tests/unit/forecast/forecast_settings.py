@@ -17,3 +17,5 @@ TINY_HYBRID_LSTM = {
     "fold_weeks": 8,
     "member_params": {"lstm": TINY_LSTM, "xgboost": TINY_XGB},
 }
+# The bagged, jointly trained boosted model: few rounds, two bags, Taiwan's series included.
+TINY_BOOSTED = {"n_estimators": 8, "bags": 2, "extra": ["taiwan"]}
