@@ -27,7 +27,8 @@ import pandas as pd
 import xgboost as xgb
 
 from vigia.data.extra_series import extra_panel
-from vigia.features.forecast import FEATURES, build_features, future_targets
+from vigia.errors import VigiaError
+from vigia.features.forecast import FEATURES, build_features, future_targets, history_weeks
 from vigia.features.spatial import SPATIAL, spatial_features
 from vigia.features.trend import trend_features, trend_names
 from vigia.models.base import (
@@ -37,6 +38,8 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     origin_rows,
+    reported,
+    reported_mask,
 )
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
@@ -164,7 +167,8 @@ class BoostedForecaster(Forecaster):
             anchor = (features["level"] + features["lag_0"]).to_numpy()
             for h in self.horizons:
                 y = np.log1p(future[f"y_{h}"].to_numpy()) - anchor
-                keep = features[f"lag_{MIN_HISTORY - 1}"].notna().to_numpy() & np.isfinite(y)
+                # MIN_HISTORY weeks of history, a reported origin week and a reported target
+                keep = (history_weeks(features) >= MIN_HISTORY) & np.isfinite(y)
                 if not is_target:  # an extra series' quiet weeks teach nothing new
                     keep &= features["zero_share_8"].to_numpy() < 1
                 frames.append(features[keep].assign(horizon=float(h)))
@@ -187,8 +191,11 @@ class BoostedForecaster(Forecaster):
 
     def fit(self, panel: pd.DataFrame) -> Self:
         rows, y = self._training_rows(panel)
-        if len(rows) == 0:
-            raise ValueError("no training rows: history too short")
+        if not rows["is_target"].astype(bool).any():
+            raise VigiaError(
+                f"boosted: no region has {MIN_HISTORY} weeks of history followed by a reported "
+                "count within the horizons; the panel is too short to train on"
+            )
         years = rows["origin"].dt.year.to_numpy()
         distinct = np.unique(years)
         rng = np.random.default_rng(self.seed)
@@ -226,7 +233,7 @@ class BoostedForecaster(Forecaster):
         return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
-        features = self._features(history, True)
+        features = self._features(reported(history), True)
         last = features.groupby("region", sort=True).tail(1).sort_values("region")
         return self._forecast(last.reset_index(drop=True))
 
@@ -234,7 +241,8 @@ class BoostedForecaster(Forecaster):
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
     ) -> QuantileForecast:
         features = self._features(panel, True)
-        return self._forecast(features.iloc[origin_rows(features, origins)].reset_index(drop=True))
+        rows = origin_rows(features, origins, reported_mask(panel))
+        return self._forecast(features.iloc[rows].reset_index(drop=True))
 
     def save_state(self, folder: Path) -> None:
         for bag, booster in enumerate(self.boosters):

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import nbinom
 
+from vigia.errors import VigiaError
 from vigia.features.spatial import peru_adjacency
 from vigia.models.base import (
     FLUSIGHT_LEVELS,
@@ -29,6 +30,8 @@ from vigia.models.base import (
     QuantileForecast,
     finalize_quantiles,
     origin_rows,
+    reported,
+    reported_mask,
 )
 
 STATE_FILE = "count_ar.json"
@@ -81,23 +84,43 @@ def fit_negative_binomial(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, flo
     """Coefficients and NB2 dispersion: Poisson IRLS, Pearson dispersion, NB IRLS refit.
 
     Regressors constant over the rows (no neighbours in a one-region panel) are left out (their
-    coefficient is 0); the first column is the intercept."""
+    coefficient is 0); the first column is the intercept. Where the regression cannot be fitted
+    (all-zero counts, separation, a singular design) the model falls back to the mean count with
+    the moment dispersion."""
+    import warnings
+
     import statsmodels.api as sm
 
+    coefficients = np.zeros(x.shape[1])
+    mean = float(np.mean(y))
+    coefficients[0] = np.log(max(mean, 1e-3))
+    fallback = (coefficients, _pearson_alpha(y, np.full(len(y), mean), 1))
+    if mean <= 0:
+        return fallback
     used = np.ones(x.shape[1], dtype=bool)
     used[1:] = np.ptp(x[:, 1:], axis=0) > 0
-    coefficients = np.zeros(x.shape[1])
     x = x[:, used]
-    poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
-    mu = poisson.predict(x)
-    alpha = float(
-        np.sum(((y - mu) ** 2 - mu) / np.maximum(mu, 1e-6) ** 2) / max(len(y) - x.shape[1], 1)
-    )
-    alpha = max(alpha, MIN_ALPHA)
-    family = sm.families.NegativeBinomial(alpha=alpha)
-    result = sm.GLM(y, x, family=family).fit(start_params=poisson.params)
-    coefficients[used] = np.asarray(result.params, dtype="float64")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            poisson = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+            alpha = _pearson_alpha(y, poisson.predict(x), x.shape[1])
+            family = sm.families.NegativeBinomial(alpha=alpha)
+            result = sm.GLM(y, x, family=family).fit(start_params=poisson.params)
+    except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return fallback
+    params = np.asarray(result.params, dtype="float64")
+    if not np.isfinite(params).all():
+        return fallback
+    coefficients[used] = params
     return coefficients, alpha
+
+
+def _pearson_alpha(y: np.ndarray, mu: np.ndarray, parameters: int) -> float:
+    """NB2 dispersion by moments from the Pearson residuals, at least ``MIN_ALPHA``."""
+    mu = np.maximum(mu, 1e-6)
+    alpha = float(np.sum(((y - mu) ** 2 - mu) / mu**2) / max(len(y) - parameters, 1))
+    return max(alpha, MIN_ALPHA) if np.isfinite(alpha) else 1.0
 
 
 class CountARForecaster(Forecaster):
@@ -122,7 +145,11 @@ class CountARForecaster(Forecaster):
             y = grouped.shift(-h).to_numpy()
             rows = np.isfinite(x).all(axis=1) & np.isfinite(y)
             if rows.sum() <= x.shape[1]:
-                raise ValueError(f"no training rows for horizon {h}: history too short")
+                raise VigiaError(
+                    f"count_ar: fewer than {x.shape[1] + 1} weeks with 4 reported weeks of "
+                    f"history and a reported count {h} weeks later; the panel is too short to "
+                    "train on"
+                )
             self.coefficients[h], self.alpha[h] = fit_negative_binomial(x[rows], y[rows])
         self.remember_endemic(panel)
         return self
@@ -139,14 +166,14 @@ class CountARForecaster(Forecaster):
         return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
-        frame = count_regressors(history)
+        frame = count_regressors(reported(history))
         return self._forecast(frame.groupby("region", sort=True).tail(1).sort_values("region"))
 
     def predict_origins(
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
     ) -> QuantileForecast:
         frame = count_regressors(panel)
-        return self._forecast(frame.iloc[origin_rows(frame, origins)])
+        return self._forecast(frame.iloc[origin_rows(frame, origins, reported_mask(panel))])
 
     def save_state(self, folder: Path) -> None:
         state = {
