@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from vigia.errors import VigiaError
 from vigia.models.base import Forecaster
 from vigia.models.baselines import Constant, Persistence, SeasonalNaive
+from vigia.models.boosted import BoostedForecaster
 from vigia.models.classical import AutoARIMAForecaster, AutoETSForecaster
-from vigia.models.hybrid import HybridForecaster
+from vigia.models.count_ar import CountARForecaster
+from vigia.models.hybrid import V1_MEMBERS, HybridForecaster
 from vigia.models.lstm import LSTMForecaster
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 
@@ -18,14 +21,29 @@ FORECASTERS: dict[str, Callable[..., Forecaster]] = {
     "autoets": AutoETSForecaster,
     "autoarima": AutoARIMAForecaster,
     "xgboost": XGBoostForecaster,
+    "boosted": BoostedForecaster,
+    "count_ar": CountARForecaster,
     "lstm": LSTMForecaster,
     "hybrid": HybridForecaster,
+    # the default before issue 13, kept for comparison
+    "hybrid_v1": partial(HybridForecaster, members=V1_MEMBERS),
     "constant": Constant,
 }
 BASELINES = ("persistence", "seasonal_naive")
 # What `vigia forecast backtest --methods all` and benchmarks/forecast_backtest compare.
-BENCHMARKED = ("persistence", "seasonal_naive", "autoets", "autoarima", "xgboost", "lstm", "hybrid")
-SEEDED = {"xgboost", "lstm", "hybrid"}
+BENCHMARKED = (
+    "persistence",
+    "seasonal_naive",
+    "autoets",
+    "autoarima",
+    "count_ar",
+    "xgboost",
+    "boosted",
+    "lstm",
+    "hybrid_v1",
+    "hybrid",
+)
+SEEDED = {"xgboost", "boosted", "lstm", "hybrid", "hybrid_v1"}
 
 
 def make_forecaster(method: str, seed: int = 0) -> Forecaster:

@@ -40,21 +40,28 @@ from vigia.models.base import (
     load_forecaster,
 )
 from vigia.models.baselines import Persistence
+from vigia.models.boosted import BoostedForecaster
 from vigia.models.classical import AutoARIMAForecaster, AutoETSForecaster
 from vigia.models.combine import combine, learn_spread, learn_weights, scale_spread
+from vigia.models.count_ar import CountARForecaster
 from vigia.models.lstm import LSTMForecaster
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 
 STATE_FILE = "hybrid.json"
 MIN_FOLD_TRAIN_WEEKS = 26  # a fold needs at least this many weeks before it to fit members
 MEMBERS: dict[str, type[Forecaster]] = {
+    "boosted": BoostedForecaster,
+    "count_ar": CountARForecaster,
     "xgboost": XGBoostForecaster,
     "lstm": LSTMForecaster,
     "autoets": AutoETSForecaster,
     "autoarima": AutoARIMAForecaster,
     "persistence": Persistence,
 }
-SEEDED = {"xgboost", "lstm"}
+SEEDED = {"boosted", "xgboost", "lstm"}
+# The default members (issue 13) and the previous default, kept as the `hybrid_v1` method.
+DEFAULT_MEMBERS = ("boosted", "xgboost", "lstm", "count_ar", "persistence")
+V1_MEMBERS = ("xgboost", "lstm", "autoets", "persistence")
 
 
 class HybridForecaster(Forecaster):
@@ -68,7 +75,7 @@ class HybridForecaster(Forecaster):
         self,
         horizons: Sequence[int] = HORIZONS,
         levels: Sequence[float] = FLUSIGHT_LEVELS,
-        members: Sequence[str] = ("xgboost", "lstm", "autoets", "persistence"),
+        members: Sequence[str] = DEFAULT_MEMBERS,
         folds: int = 1,
         fold_weeks: int = 52,
         weight_step: float = 0.1,

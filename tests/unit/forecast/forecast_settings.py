@@ -10,10 +10,13 @@ TINY_HYBRID = {
     "fold_weeks": 8,
     "member_params": {"xgboost": TINY_XGB},
 }
-# … and with it, where the LSTM matters (serving without TensorFlow).
+# The bagged, jointly trained boosted model: few rounds, two bags, Taiwan's series included.
+TINY_BOOSTED = {"n_estimators": 8, "bags": 2, "extra": ["taiwan"]}
+# … and with the LSTM, where it matters (serving without TensorFlow), plus every other member
+# of the default hybrid.
 TINY_HYBRID_LSTM = {
-    "members": ["xgboost", "lstm"],
+    "members": ["boosted", "xgboost", "lstm", "count_ar"],
     "folds": 1,
     "fold_weeks": 8,
-    "member_params": {"lstm": TINY_LSTM, "xgboost": TINY_XGB},
+    "member_params": {"lstm": TINY_LSTM, "xgboost": TINY_XGB, "boosted": TINY_BOOSTED},
 }

@@ -95,7 +95,8 @@ def test_bad_method_is_one_readable_line(cli, tmp_path: Path) -> None:
     result = cli(["forecast", "backtest", "--methods", "prophet", "--out", str(tmp_path / "x")])
     assert result.code == 2
     assert result.stderr.strip().splitlines() == [
-        "vigia: error: unknown method(s) prophet; choose from autoarima, autoets, constant, "
-        "hybrid, lstm, persistence, seasonal_naive, xgboost or 'all'"
+        "vigia: error: unknown method(s) prophet; choose from autoarima, autoets, boosted, "
+        "constant, count_ar, hybrid, hybrid_v1, lstm, persistence, seasonal_naive, xgboost "
+        "or 'all'"
     ]
     assert not (tmp_path / "x").exists()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from forecast_settings import TINY_HYBRID, TINY_LSTM, TINY_XGB
+from forecast_settings import TINY_BOOSTED, TINY_HYBRID, TINY_LSTM, TINY_XGB
 
+from vigia.data import extra_series
 from vigia.evaluate.backtest import rolling_origin_backtest
 from vigia.models.catalog import FORECASTERS
 from vigia.models.lstm import LSTMForecaster
@@ -33,6 +34,8 @@ def split(forecast: object, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
         ("seasonal_naive", {}),
         ("autoets", {}),
         ("xgboost", TINY_XGB),
+        ("boosted", TINY_BOOSTED),
+        ("count_ar", {}),
         ("hybrid", TINY_HYBRID),
     ],
 )
@@ -69,3 +72,37 @@ def test_lstm_forecasts_before_the_change_are_unchanged(slice_panel: pd.DataFram
     before_b, after_b = split(changed, changed.values)
     np.testing.assert_array_equal(before_a, before_b)
     assert not np.allclose(after_a, after_b)
+
+
+def test_extra_series_future_never_reaches_an_earlier_forecast(
+    slice_panel: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Perturb only the *extra* training series (Taiwan) after CUT: forecasts from origins up to
+    CUT are unchanged, later refits (which may see the perturbed weeks) change."""
+    taiwan = extra_series.taiwan_weekly_panel()
+    later = taiwan["week_start"] > CUT
+    assert later.any() and (taiwan.loc[later, "cases"] > 0).any()
+    changed = taiwan.copy()
+    changed.loc[later, "cases"] = changed.loc[later, "cases"] * 7 + 40
+    origins = list(pd.DatetimeIndex(sorted(slice_panel["week_start"].unique()))[-16:-4])
+    factories = {
+        "persistence": FORECASTERS["persistence"],
+        "boosted": lambda: FORECASTERS["boosted"](**TINY_BOOSTED),
+    }
+    runs = []
+    for source in (taiwan, changed):
+        monkeypatch.setitem(extra_series.LOADERS, "taiwan", lambda s=source: s)
+        result = rolling_origin_backtest(slice_panel, factories, origins=origins, refit_every=4)
+        runs.append(result.forecasts["boosted"])
+    before_a, after_a = split(runs[0], runs[0].values)
+    before_b, after_b = split(runs[1], runs[1].values)
+    np.testing.assert_array_equal(before_a, before_b)
+    assert not np.allclose(after_a, after_b), "refits after CUT should see the changed weeks"
+
+
+def test_extra_panel_is_cut_at_the_origin() -> None:
+    cut = pd.Timestamp("2015-06-07")
+    panel = extra_series.extra_panel(["taiwan", "peru_provinces"], cut, min_cases=50)
+    assert panel["week_start"].max() <= cut
+    assert set(panel["source"]) == {"taiwan"}  # the Peru line list starts in 2019
+    assert panel.groupby("region")["cases"].sum().min() >= 50

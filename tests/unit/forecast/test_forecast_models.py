@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from forecast_settings import TINY_HYBRID, TINY_LSTM, TINY_XGB
+from forecast_settings import TINY_BOOSTED, TINY_HYBRID, TINY_LSTM, TINY_XGB
 
 from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS, Forecaster, load_forecaster
 from vigia.models.catalog import FORECASTERS
@@ -21,6 +21,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "autoets": {},
     "autoarima": {},
     "xgboost": TINY_XGB,
+    "boosted": TINY_BOOSTED,
+    "count_ar": {},
     "lstm": TINY_LSTM,
     "hybrid": TINY_HYBRID,
 }
@@ -48,7 +50,7 @@ def test_quantiles_sorted_finite_on_real_regions(method: str, zeros_panel: pd.Da
     assert model.endemic is not None
 
 
-@pytest.mark.parametrize("method", ["autoets", "xgboost", "lstm", "hybrid"])
+@pytest.mark.parametrize("method", ["autoets", "xgboost", "boosted", "count_ar", "lstm", "hybrid"])
 def test_single_region_and_short_history(method: str, slice_panel: pd.DataFrame) -> None:
     one = slice_panel[slice_panel["region"] == "LORETO"].reset_index(drop=True)
     model = make(method).fit(one)
@@ -57,7 +59,7 @@ def test_single_region_and_short_history(method: str, slice_panel: pd.DataFrame)
     assert_valid(model.predict(one.tail(model.min_history)).values, 1)
 
 
-@pytest.mark.parametrize("method", ["xgboost", "lstm", "hybrid"])
+@pytest.mark.parametrize("method", ["xgboost", "boosted", "count_ar", "lstm", "hybrid"])
 def test_vectorised_origins_equal_one_predict_per_origin(
     method: str, slice_panel: pd.DataFrame
 ) -> None:
@@ -70,7 +72,7 @@ def test_vectorised_origins_equal_one_predict_per_origin(
     np.testing.assert_allclose(fast.values, slow.values, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("method", ["autoets", "xgboost", "hybrid"])
+@pytest.mark.parametrize("method", ["autoets", "xgboost", "boosted", "count_ar", "hybrid"])
 def test_saved_model_predicts_the_same(
     method: str, slice_panel: pd.DataFrame, tmp_path: Path
 ) -> None:

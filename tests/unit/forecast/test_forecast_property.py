@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
-from forecast_settings import TINY_HYBRID, TINY_LSTM, TINY_XGB
+from forecast_settings import TINY_BOOSTED, TINY_HYBRID, TINY_LSTM, TINY_XGB
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,9 @@ from vigia.data.contract import validate_panel
 from vigia.errors import VigiaError
 from vigia.models.base import Forecaster, QuantileForecast
 from vigia.models.baselines import Constant, Persistence, SeasonalNaive
+from vigia.models.boosted import BoostedForecaster
 from vigia.models.classical import AutoARIMAForecaster, AutoETSForecaster
+from vigia.models.count_ar import CountARForecaster
 from vigia.models.hybrid import HybridForecaster
 from vigia.models.lstm import LSTMForecaster
 from vigia.models.xgboost_forecaster import XGBoostForecaster
@@ -33,12 +35,15 @@ CHEAP: dict[str, Callable[[], Forecaster]] = {
     "constant": Constant,
     "autoets": AutoETSForecaster,
     "xgboost": lambda: XGBoostForecaster(**TINY_XGB),
+    "count_ar": CountARForecaster,
 }
 # a model search per region (AutoARIMA), a stacked ensemble, a network: fewer panels each
 COSTLY: dict[str, Callable[[], Forecaster]] = {
     "autoarima": AutoARIMAForecaster,
     "hybrid": lambda: HybridForecaster(**{**TINY_HYBRID, "fold_weeks": 6}),
     "lstm": lambda: LSTMForecaster(**{**TINY_LSTM, "epochs": 1}),
+    # jointly trained with Taiwan's series: random panels dated 2019–2021 see Taiwan up to then
+    "boosted": lambda: BoostedForecaster(**TINY_BOOSTED),
 }
 
 

@@ -25,6 +25,7 @@ values = model.predict(history).values
 np.save(sys.argv[3], values)
 print(json.dumps({
     "tensorflow": sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow"),
+    "statsmodels": "statsmodels" in sys.modules,
     "keras": "keras" in sys.modules,
     "onnxruntime": "onnxruntime" in sys.modules,
     "members": sorted(model.fitted),
@@ -35,7 +36,7 @@ print(json.dumps({
 def test_saved_hybrid_serves_without_tensorflow(slice_panel: pd.DataFrame, tmp_path: Path) -> None:
     # No out-of-sample fold → equal weights: the tiny LSTM stays a member whatever it scores.
     model = HybridForecaster(**{**TINY_HYBRID_LSTM, "folds": 0}).fit(slice_panel)
-    assert set(model.fitted) == {"xgboost", "lstm"}, "the test needs the LSTM among the members"
+    assert set(model.fitted) == {"boosted", "count_ar", "xgboost", "lstm"}, "every member needed"
     offline = model.predict(slice_panel).values
     model.save(tmp_path / "hybrid")
     assert (tmp_path / "hybrid" / "members" / "lstm" / "lstm.onnx").exists()
@@ -58,7 +59,8 @@ def test_saved_hybrid_serves_without_tensorflow(slice_panel: pd.DataFrame, tmp_p
     assert proc.returncode == 0, proc.stderr[-2000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["tensorflow"] == [] and not report["keras"]
+    assert not report["statsmodels"], "count_ar needs statsmodels to fit, not to predict"
     assert report["onnxruntime"]
-    assert report["members"] == ["lstm", "xgboost"]
+    assert report["members"] == ["boosted", "count_ar", "lstm", "xgboost"]
     served = np.load(tmp_path / "served.npy")
     np.testing.assert_array_equal(served, offline)
