@@ -52,3 +52,11 @@ def test_compiled_pipelines_name_no_cli_module() -> None:
     assert compiled, "no compiled pipelines found"
     naming = [path.name for path in compiled if "vigia.cli" in path.read_text(encoding="utf-8")]
     assert naming == []
+
+
+def test_both_training_pipelines_end_with_the_one_release_block() -> None:
+    """Register → [approved] push is written once (``pipelines/release.py``) and used by both."""
+    for name in ("training.py", "risk.py"):
+        modules = imported_modules(ROOT / "pipelines" / name)
+        assert "vigia.pipelines.release.register_and_push" in modules, name
+        assert "vigia.components.push" not in modules, f"{name} builds its own push step"
