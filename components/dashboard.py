@@ -24,7 +24,7 @@ def dashboard(
     import shutil
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.reports.dashboard import AllocationRequest, write_dashboard
     from vigia.workspace import Workspace
 

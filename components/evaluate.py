@@ -26,7 +26,7 @@ def evaluate(
     import tomllib
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.registry.tracking import Registry
     from vigia.training import (
         candidate_metrics,

@@ -23,9 +23,9 @@ def ingest(
     a CSV source: delimiter, encoding, week rule, missing weeks…); empty for the defaults."""
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
     from vigia.data.ingest import ingest_panel, write_ingest_outputs
     from vigia.data.read import PanelOptions
+    from vigia.errors import exit_on_user_error
 
     with exit_on_user_error("ingest"):
         options = PanelOptions.from_json(panel_options)

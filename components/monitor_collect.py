@@ -17,7 +17,7 @@ def monitor_collect(
     import tempfile
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.monitor.check import MonitorPaths, collect
     from vigia.monitor.config import parse_monitor_config
 

@@ -25,7 +25,7 @@ def monitor_decide(
     import tempfile
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.monitor.check import CheckData, MonitorPaths, conclude
     from vigia.monitor.config import parse_monitor_config
     from vigia.monitor.drift import DATA, PREDICTION, DriftResult

@@ -18,7 +18,7 @@ def monitor_performance(
     """Returns the rolling relative WIS (-1 when not assessed)."""
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.monitor.check import CheckData
     from vigia.monitor.config import parse_monitor_config
     from vigia.monitor.performance import score_logged

@@ -16,7 +16,7 @@ def push(
     import json
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.evaluate.gates import Decision
     from vigia.training import push_approved
 

@@ -26,7 +26,7 @@ def risk_evaluate(
 
     from sklearn.metrics import roc_curve
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.registry.tracking import Registry
     from vigia.risk.ingest import read_table, write_json
     from vigia.risk.model import RiskModel

@@ -19,7 +19,7 @@ def risk_ingest(
     """Returns the table's content hash."""
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.risk.ingest import card_markdown, ingest_risk, write_json, write_table
     from vigia.risk.task import RiskTask
 

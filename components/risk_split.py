@@ -15,7 +15,7 @@ def risk_split(
     """Returns the split rule (time, group or stratified)."""
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.risk.ingest import read_table, write_json, write_table
     from vigia.risk.split import split_table
     from vigia.risk.task import RiskTask

@@ -24,7 +24,7 @@ def risk_train(
     import time
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.risk import workflow
     from vigia.risk.ingest import read_table, write_json
     from vigia.risk.snapshot import training_snapshot, write_snapshot

@@ -9,7 +9,7 @@ def train(
     import time
     from pathlib import Path
 
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.training import read_panel, train_forecaster
 
     started = time.perf_counter()

@@ -94,7 +94,7 @@ def start_retraining(
 def main(argv: list[str] | None = None) -> int:
     """``python -m vigia.pipelines.retrain JSON``: :func:`start_retraining` with the JSON's
     keyword arguments; prints the outcome as JSON."""
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
 
     args = sys.argv[1:] if argv is None else argv
     with exit_on_user_error("retrain"):

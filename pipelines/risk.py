@@ -2,8 +2,8 @@
 evaluate + gate → register → [approved] push.
 
 ``create_risk_pipeline(image)`` takes every environment value as an argument, so the same
-definition compiles for a cluster and runs under ``kfp.local``. The push step is the forecast
-pipeline's (``components/push.py``): it refuses anything the gate did not approve.
+definition compiles for a cluster and runs under ``kfp.local``. Register → [approved] push is
+the forecast pipeline's block (:func:`vigia.pipelines.release.register_and_push`).
 """
 
 # (no `from __future__ import annotations`: KFP reads the annotations at runtime)
@@ -13,14 +13,13 @@ from typing import Any
 from kfp import dsl
 
 from vigia.components import make_component
-from vigia.components.push import push
 from vigia.components.risk_eda import risk_eda
 from vigia.components.risk_evaluate import risk_evaluate
 from vigia.components.risk_ingest import risk_ingest
 from vigia.components.risk_register import risk_register
 from vigia.components.risk_split import risk_split
 from vigia.components.risk_train import risk_train
-from vigia.pipelines.cluster import mount_model_store
+from vigia.pipelines.release import register_and_push
 
 PIPELINE_NAME = "vigia-risk-training"
 
@@ -33,7 +32,6 @@ def create_risk_pipeline(image: str) -> Any:
     train_op = make_component(risk_train, image)
     evaluate_op = make_component(risk_evaluate, image)
     register_op = make_component(risk_register, image)
-    push_op = make_component(push, image)
 
     @dsl.pipeline(
         name=PIPELINE_NAME,
@@ -92,33 +90,24 @@ def create_risk_pipeline(image: str) -> Any:
         )
         evaluated.set_display_name("evaluate + gate")
         evaluated.set_caching_options(False)  # depends on the registry's current champion
-        registered = register_op(
+        with register_and_push(
+            image,
+            register_op,
+            approved=evaluated.outputs["Output"],
             model=trained.outputs["model"],
-            scores=evaluated.outputs["scores"],
             decision=evaluated.outputs["decision"],
+            registered_name=registered_name,
+            store_root=store_root,
+            tracking_uri=tracking_uri,
+            scores=evaluated.outputs["scores"],
             eda=eda.outputs["report"],
             card=ingested.outputs["card"],
             selection=trained.outputs["selection"],
             reference=trained.outputs["reference"],
-            tracking_uri=tracking_uri,
             artifact_root=artifact_root,
-            registered_name=registered_name,
             data_hash=ingested.outputs["Output"],
-        )
-        registered.set_display_name("register (challenger)")
-        registered.set_caching_options(False)
-        with dsl.If(evaluated.outputs["Output"] == True, name="approved"):  # noqa: E712
-            pushed = push_op(
-                model=trained.outputs["model"],
-                decision=evaluated.outputs["decision"],
-                registered_name=registered_name,
-                version=registered.outputs["Output"],
-                store_root=store_root,
-                tracking_uri=tracking_uri,
-            )
-            pushed.set_display_name("push (champion)")
-            pushed.set_caching_options(False)
-            mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
+        ):
+            pass  # nothing runs after a risk model's push
 
     return risk_pipeline
 

@@ -16,10 +16,10 @@ from vigia.components.dashboard import dashboard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
 from vigia.components.ingest import ingest
-from vigia.components.push import push
 from vigia.components.register import register
 from vigia.components.train import train
 from vigia.pipelines.cluster import mount_model_store
+from vigia.pipelines.release import register_and_push
 
 PIPELINE_NAME = "vigia-forecast-training"
 
@@ -31,7 +31,6 @@ def create_training_pipeline(image: str) -> Any:
     train_op = make_component(train, image)
     evaluate_op = make_component(evaluate, image)
     register_op = make_component(register, image)
-    push_op = make_component(push, image)
     dashboard_op = make_component(dashboard, image)
 
     @dsl.pipeline(
@@ -94,34 +93,24 @@ def create_training_pipeline(image: str) -> Any:
         )
         evaluated.set_display_name("evaluate + gate")
         evaluated.set_caching_options(False)  # depends on the registry's current champion
-        registered = register_op(
+        with register_and_push(
+            image,
+            register_op,
+            approved=evaluated.outputs["Output"],
             model=trained.outputs["model"],
-            scores=evaluated.outputs["scores"],
             decision=evaluated.outputs["decision"],
+            registered_name=registered_name,
+            store_root=store_root,
+            tracking_uri=tracking_uri,
+            scores=evaluated.outputs["scores"],
             catalog=feats.outputs["catalog"],
             card=ingested.outputs["card"],
             reference=feats.outputs["table"],
-            tracking_uri=tracking_uri,
             artifact_root=artifact_root,
-            registered_name=registered_name,
             method=method,
             seed=seed,
             data_hash=ingested.outputs["Output"],
-        )
-        registered.set_display_name("register (challenger)")
-        registered.set_caching_options(False)
-        with dsl.If(evaluated.outputs["Output"] == True, name="approved"):  # noqa: E712
-            pushed = push_op(
-                model=trained.outputs["model"],
-                decision=evaluated.outputs["decision"],
-                registered_name=registered_name,
-                version=registered.outputs["Output"],
-                store_root=store_root,
-                tracking_uri=tracking_uri,
-            )
-            pushed.set_display_name("push (champion)")
-            pushed.set_caching_options(False)
-            mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
+        ) as pushed:
             board = dashboard_op(
                 store_root=store_root,
                 registered_name=registered_name,

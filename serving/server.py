@@ -31,13 +31,12 @@ from kserve.errors import ModelNotFound
 from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
 
-from vigia.cli.common import add_retention_options, retention_from
-from vigia.cli.errors import exit_on_user_error
-from vigia.errors import VigiaError
+from vigia.errors import VigiaError, exit_on_user_error
 from vigia.payloads import PayloadWriter
 from vigia.serving import metrics
 from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
 from vigia.serving.model import VigiaModel
+from vigia.serving.options import add_retention_options, retention_from
 from vigia.serving.risk_page import mount_risk_page
 from vigia.serving.runtime import limit_math_threads
 from vigia.serving.sources import ModelSource, model_names

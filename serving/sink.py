@@ -32,14 +32,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
-from vigia.cli.common import add_retention_options, retention_from
-from vigia.cli.errors import exit_on_user_error
-from vigia.errors import VigiaError
+from vigia.errors import VigiaError, exit_on_user_error
 from vigia.models.bundle import read_manifest
 from vigia.payloads import PayloadWriter, payload_record
 from vigia.servables.base import Servable, json_tensor
 from vigia.servables.errors import InvalidRequest
 from vigia.servables.kinds import load_servable
+from vigia.serving.options import add_retention_options, retention_from
 from vigia.serving.runtime import limit_math_threads
 from vigia.serving.sources import ModelSource
 

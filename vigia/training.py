@@ -8,6 +8,7 @@ CLI. Data flows one way: ingest → features → train → evaluate → register
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,13 @@ def push_approved(
     )
     registry.promote(registered_name, version)
     return target
+
+
+def passive_openmp() -> None:
+    """Let idle OpenMP threads sleep instead of spinning (unless the user chose otherwise).
+
+    Retraining runs XGBoost; on a busy 2-core machine its spinning OpenMP threads made a
+    2-thread fit 23× slower than a 1-thread one (420 s vs 18 s; benchmarks/drift/openmp_wait.py);
+    passive waiting made it 6 s. Inherited by the pipeline steps this process starts.
+    """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")

@@ -34,7 +34,7 @@ FEATURES = 20
 
 def train_live_model(ws: Any, method: str) -> float:
     """The training pipeline on data up to the cut-off (set-up, returns its seconds)."""
-    from vigia.cli.pipeline import gate_config_text
+    from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.training import (
@@ -169,9 +169,9 @@ def log_a_week(ws: Any, per_day: int) -> int:
 
 
 def pipeline_over_a_week(ws: Any) -> dict[str, Any]:
-    from vigia.cli.monitor import monitor_config_text
-    from vigia.cli.pipeline import gate_config_text
+    from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
+    from vigia.monitor.config import monitor_config_text
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.monitoring import create_monitoring_pipeline, monitoring_arguments
 
@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--method", default="xgboost")
     args = parser.parse_args()
 
-    from vigia.cli.monitor import passive_openmp
+    from vigia.training import passive_openmp
     from vigia.workspace import Workspace
 
     passive_openmp()  # as the monitoring commands do (benchmarks/drift/openmp_wait.py)

@@ -253,10 +253,10 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def corrupt_bundles(root: Path) -> dict[str, Any]:
-    from vigia.cli.common import free_ports
     from vigia.models.bundle import write_forecast_bundle
     from vigia.models.xgboost_forecaster import XGBoostForecaster
     from vigia.registry.store import ModelStore
+    from vigia.serving.process import free_ports
 
     panel = _small_panel()
     good = root / "good"

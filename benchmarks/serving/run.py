@@ -34,7 +34,7 @@ import httpx
 import numpy as np
 
 from benchmarks.machine import machine_info
-from vigia.cli.common import free_ports
+from vigia.serving.process import free_ports
 from vigia.serving.runtime import limit_math_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "serving.json"

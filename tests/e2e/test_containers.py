@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 from cli_helpers import SMALL_REGIONS, run_cli
 
-from vigia.cli.common import free_ports
 from vigia.errors import VigiaError
 from vigia.images import image_ref
 from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
 from vigia.models.bundle import load_forecast_bundle
 from vigia.registry.store import ModelStore
+from vigia.serving.process import free_ports
 from vigia.workspace import Workspace
 
 pytestmark = [pytest.mark.slow, pytest.mark.container, pytest.mark.timeout(3600)]
@@ -140,7 +140,7 @@ def test_predictor_image_serves_the_pushed_model_as_non_root(runs: dict[str, Any
 def test_failing_component_fails_the_run_with_its_message(
     images: dict[str, str], tmp_path: Path
 ) -> None:
-    from vigia.cli.pipeline import gate_config_text
+    from vigia.evaluate.gates import gate_config_text
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.training import create_training_pipeline, training_arguments
 

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from browser import load_page
 
-from vigia.cli.common import free_ports
 from vigia.registry.store import ModelStore
+from vigia.serving.process import free_ports
 
 # The northern coast and its neighbours: the 2022 outbreak (Piura, Áncash, Lambayeque) and
 # regions where it did not happen.

@@ -16,10 +16,9 @@ import pytest
 from browser import errors, evaluate, open_page, screenshot, wait_until
 from risk_live import MODEL, LiveRisk, install_live_risk_model
 
-from vigia.cli.common import free_ports
-from vigia.cli.demo import start_server, stop_server, wait_ready
 from vigia.monitor.risk_replay import v1_instances
 from vigia.payloads import read_payloads
+from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 from vigia.workspace import Workspace
 
 WIDTH = 390  # a phone

@@ -11,12 +11,11 @@ import pytest
 from risk_live import MODEL, install_live_risk_model
 from sklearn.metrics import roc_auc_score
 
-from vigia.cli.common import free_ports
-from vigia.cli.demo import start_server, stop_server, wait_ready
 from vigia.monitor.check import MonitorPaths
 from vigia.monitor.risk_config import load_risk_monitor_config
 from vigia.monitor.risk_replay import replay_risk, write_timeline
 from vigia.risk.task import TARGET, TIME
+from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 from vigia.workspace import Workspace
 
 

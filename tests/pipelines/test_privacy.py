@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vigia.cli.common import free_ports
 from vigia.data.readmission import readmission_table
 from vigia.registry.store import ModelStore
+from vigia.serving.process import free_ports
 from vigia.workspace import Workspace
 
 NAME = "privacy-risk"

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from vigia.cli.common import free_ports
 from vigia.data.readmission import load_readmission_raw
 from vigia.images import image_ref
 from vigia.pipelines.compile import compile_all
@@ -28,6 +27,7 @@ from vigia.registry.store import ModelStore
 from vigia.registry.tracking import Registry
 from vigia.risk.ingest import read_table
 from vigia.risk.model import RiskModel
+from vigia.serving.process import free_ports
 from vigia.workspace import Workspace
 
 NAME = "readmission-risk"

@@ -25,11 +25,11 @@ from serving_helpers import (
     wait_ready,
 )
 
-from vigia.cli.common import free_ports
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.store import ModelStore
 from vigia.registry.tracking import Registry
+from vigia.serving.process import free_ports
 from vigia.training import push_approved
 from vigia.workspace import Workspace
 

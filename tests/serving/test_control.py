@@ -11,7 +11,7 @@ import httpx
 import pytest
 from serving_helpers import MAIN, Served, Setup, start, stop, wait_ready
 
-from vigia.cli.common import free_ports
+from vigia.serving.process import free_ports
 
 TOKEN = "operator-token-for-tests-0123456789"
 V1 = f"/v1/models/{MAIN}:predict"

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from vigia import __version__
-from vigia.cli.errors import exit_on_user_error
+from vigia.errors import exit_on_user_error
 
 # One module per command group (see each module's docstring).
 COMMAND_MODULES = (

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -67,37 +66,12 @@ def register(commands: Any) -> None:
     run.set_defaults(handler=_run)
 
 
-def passive_openmp() -> None:
-    """Let idle OpenMP threads sleep instead of spinning (unless the user chose otherwise).
-
-    Retraining runs XGBoost; on a busy 2-core machine its spinning OpenMP threads made a
-    2-thread fit 23× slower than a 1-thread one (420 s vs 18 s; benchmarks/drift/openmp_wait.py);
-    passive waiting made it 6 s. Inherited by the pipeline steps this process starts.
-    """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
-def monitor_config_text(path: Path | None) -> str:
-    """The monitoring TOML (packaged default unless ``path``), validated."""
-    import importlib.resources
-
-    from vigia.errors import VigiaError
-    from vigia.monitor.config import load_monitor_config
-
-    load_monitor_config(path)
-    if path is None:
-        return (importlib.resources.files("vigia") / "configs" / "monitor.toml").read_text("utf-8")
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
-
-
 def training_for_retrain(
     args: argparse.Namespace, ws: Any, model: str, end: str = ""
 ) -> dict[str, Any]:
     """Training pipeline arguments for a retraining of ``model`` started by a check."""
-    from vigia.cli.pipeline import gate_config_text, training_overrides
+    from vigia.cli.pipeline import training_overrides
+    from vigia.evaluate.gates import gate_config_text
     from vigia.pipelines.training import training_arguments
 
     return training_arguments(
@@ -129,7 +103,8 @@ def print_status(status: dict[str, Any]) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from vigia.cli.common import workspace
-    from vigia.monitor.config import parse_monitor_config
+    from vigia.monitor.config import monitor_config_text, parse_monitor_config
+    from vigia.training import passive_openmp
 
     passive_openmp()
     if _is_classifier(args):
@@ -267,7 +242,8 @@ def _run_risk(args: argparse.Namespace) -> int:
 
 
 def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
-    from vigia.cli.pipeline import gate_config_text, training_overrides
+    from vigia.cli.pipeline import training_overrides
+    from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.monitoring import create_monitoring_pipeline, monitoring_arguments

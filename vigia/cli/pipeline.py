@@ -122,22 +122,6 @@ def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def gate_config_text(path: Path | None) -> str:
-    """The gate TOML to pass to the pipeline (the packaged default unless ``path``)."""
-    import importlib.resources
-
-    from vigia.errors import VigiaError
-    from vigia.evaluate.gates import load_gate_config
-
-    load_gate_config(path)  # validates: a clear error now instead of a failed task later
-    if path is None:
-        return (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VigiaError(f"gate config {path}: {exc.strerror}") from None
-
-
 def preflight(overrides: dict[str, Any]) -> None:
     """Validate the data source before starting a run, so bad input fails in a second with one
     readable line (the ingest step validates again inside the pipeline): the panel's contract,
@@ -173,6 +157,8 @@ def preflight(overrides: dict[str, Any]) -> None:
 
 def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) -> dict[str, Any]:
     """Validate inputs, run the training pipeline locally, return its outcome."""
+    from vigia.evaluate.gates import gate_config_text
+
     overrides = {**training_overrides(args), **extra}
     gates = gate_config_text(args.gates)
     preflight(overrides)  # before touching the workspace: bad input changes nothing
@@ -234,6 +220,7 @@ def _compile(args: argparse.Namespace) -> int:
 def cluster_parameters(args: argparse.Namespace) -> tuple[dict[str, str], dict[str, str]]:
     """(``--param`` values, defaults) for ``submit`` and ``schedule``."""
     from vigia.errors import VigiaError
+    from vigia.evaluate.gates import gate_config_text
 
     params = {}
     for item in args.param:

@@ -85,13 +85,14 @@ def _replay(args: argparse.Namespace) -> int:
     import httpx
     import pandas as pd
 
-    from vigia.cli.common import free_ports, workspace
-    from vigia.cli.demo import start_server, stop_server, wait_ready
-    from vigia.cli.monitor import monitor_config_text, passive_openmp, training_for_retrain
+    from vigia.cli.common import workspace
+    from vigia.cli.monitor import training_for_retrain
     from vigia.cli.pipeline import run_training, training_overrides
     from vigia.data.ingest import ingest_panel
-    from vigia.monitor.config import parse_monitor_config
+    from vigia.monitor.config import monitor_config_text, parse_monitor_config
     from vigia.monitor.replay import TimelineRow, replay_weeks, timeline_table, weekly_request
+    from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
+    from vigia.training import passive_openmp
 
     started = time.perf_counter()
     passive_openmp()

@@ -145,7 +145,7 @@ def task_from_args(args: argparse.Namespace) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from vigia.cli.pipeline import gate_config_text
+    from vigia.evaluate.gates import gate_config_text
     from vigia.risk.datasets import builtin
     from vigia.risk.ingest import ingest_risk
     from vigia.risk.split import train_test

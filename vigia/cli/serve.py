@@ -11,7 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from vigia.cli.common import add_retention_options, workspace
+from vigia.cli.common import workspace
+from vigia.serving.options import add_retention_options
 
 
 def register(commands: Any) -> None:

@@ -111,6 +111,18 @@ def load_gate_config(path: str | Path | None = None, section: str = "forecast") 
     return values
 
 
+def gate_config_text(path: str | Path | None = None) -> str:
+    """The gate TOML to pass to a pipeline (the packaged default unless ``path``), validated
+    first: a clear error now instead of a failed task later."""
+    load_gate_config(path)
+    if path is None:
+        return (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VigiaError(f"gate config {path}: {exc.strerror}") from None
+
+
 FORECAST_CHECKS = {
     "max_relative_wis": "mean WIS of the candidate / mean WIS of persistence over the same "
     "backtest rows must be below this",

@@ -84,6 +84,17 @@ def load_monitor_config(path: str | Path | None = None) -> MonitorConfig:
     return parse_monitor_config(text, label)
 
 
+def monitor_config_text(path: str | Path | None = None) -> str:
+    """The monitoring TOML to pass to a pipeline (packaged default unless ``path``), validated."""
+    load_monitor_config(path)
+    if path is None:
+        return (importlib.resources.files("vigia") / "configs" / "monitor.toml").read_text("utf-8")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
+
+
 def parse_monitor_config(text: str, label: str = "monitoring config") -> MonitorConfig:
     """Thresholds from TOML text (see :func:`load_monitor_config`)."""
     try:

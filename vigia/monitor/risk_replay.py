@@ -373,12 +373,11 @@ def run_risk_replay(
         VigiaError: The workspace already has the model, the dataset has no time column, the
             gate refused the model, or the server failed.
     """
-    from vigia.cli.common import free_ports
-    from vigia.cli.demo import start_server, stop_server, wait_ready
     from vigia.registry.store import ModelStore
     from vigia.risk.datasets import builtin
     from vigia.risk.ingest import ingest_risk
     from vigia.risk.split import train_test
+    from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 
     task = builtin(setup.dataset).task()
     name = task.name

@@ -18,13 +18,13 @@ import httpx
 import pandas as pd
 import pytest
 
-from vigia.cli.common import free_ports
 from vigia.errors import VigiaError
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.checksums import CHECKSUMS, BundleCorrupt, verify_checksums
 from vigia.registry.store import ModelStore
 from vigia.servables.check import BundleRejected, check_in_process, load_and_query
+from vigia.serving.process import free_ports
 
 NAME = "dengue-forecast"
 
