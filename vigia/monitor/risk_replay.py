@@ -435,15 +435,12 @@ def run_risk_replay(
 
 def _train(workspace: Any, setup: ReplaySetup, name: str, say: Callable[[str], None]) -> int:
     """Train ``setup.dataset`` with the risk pipeline (kfp.local, gate); the pushed version."""
-    import importlib.resources
-
+    from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
 
-    gates = setup.gate_config or (
-        importlib.resources.files("vigia") / "configs" / "gates.toml"
-    ).read_text("utf-8")
+    gates = setup.gate_config or gate_config_text()
     say(f"▶ risk pipeline for {setup.dataset} (kfp.local, approval gate)")
     run = run_pipeline_locally(
         create_risk_pipeline(image_ref("project", "local")),

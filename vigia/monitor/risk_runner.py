@@ -10,7 +10,6 @@ how to retrain it (``vigia risk train``).
 
 from __future__ import annotations
 
-import importlib.resources
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -53,13 +52,14 @@ def start_risk_retraining(
             "reason": f"no built-in data for {model['name']}: retrain it with "
             f"`vigia risk train --data FILE --name {model['name']} …` (the gate still decides)",
         }
+    from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
     from vigia.workspace import Workspace
 
     workspace = Workspace(workspace_root)
-    gates = (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
+    gates = gate_config_text()
     run = run_pipeline_locally(
         create_risk_pipeline(image_ref("project", "local")),
         risk_arguments(workspace, gates, registered_name=model["name"], source=source),
