@@ -15,14 +15,13 @@ Layout under ``<workspace>/reports/monitoring/`` (:class:`~vigia.monitor.check.M
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from vigia.files import write_json_atomic
 from vigia.monitor import evidently_project, metrics, reports
 from vigia.monitor.check import CheckResult, MonitorPaths, check_timestamp
 
@@ -37,14 +36,6 @@ class Published:
     files: dict[str, Path] = field(default_factory=dict)
     evidently_runs: list[evidently_project.AddedRun] = field(default_factory=list)
     mlflow_run_id: str | None = None
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, default=str)
-    os.replace(tmp, path)
 
 
 DRIFT_HTML = ("always", "alerts")

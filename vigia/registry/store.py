@@ -20,25 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from vigia.errors import NotFoundError, VigiaError
+from vigia.files import write_json_atomic
 
 POINTER = "CURRENT"
 MANIFEST = "vigia-model.json"
 STAGING_PREFIX = ".push-"
 STALE_STAGING_SECONDS = 24 * 3600  # a staging folder of another host is stale after a day
-
-
-def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; servers may run as another user (containers)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ModelStore:
@@ -162,7 +149,7 @@ class ModelStore:
         """Atomically point ``name`` at an existing version."""
         if not self.version_dir(name, version).is_dir():
             raise NotFoundError(f"model {name!r} version {version} is not in the store")
-        _atomic_write_json(
+        write_json_atomic(
             self.model_dir(name) / POINTER,
             {
                 "version": int(version),
