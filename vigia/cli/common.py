@@ -9,9 +9,15 @@ import time
 from vigia.workspace import Workspace
 
 
+def unmade_workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace chosen with ``--workspace`` / ``$VIGIA_HOME`` / ``./.vigia``, not created
+    yet (a workflow creates it once its inputs are valid)."""
+    return Workspace.from_env(getattr(args, "workspace", None))
+
+
 def workspace(args: argparse.Namespace) -> Workspace:
     """The workspace chosen with ``--workspace`` / ``$VIGIA_HOME`` / ``./.vigia``, created."""
-    return Workspace.from_env(getattr(args, "workspace", None)).ensure()
+    return unmade_workspace(args).ensure()
 
 
 class Step:

@@ -70,15 +70,11 @@ def training_for_retrain(
     args: argparse.Namespace, ws: Any, model: str, end: str = ""
 ) -> dict[str, Any]:
     """Training pipeline arguments for a retraining of ``model`` started by a check."""
-    from vigia.cli.pipeline import training_overrides
-    from vigia.evaluate.gates import gate_config_text
-    from vigia.pipelines.training import training_arguments
+    from vigia.cli.pipeline import training_spec
+    from vigia.workflows.training import training_pipeline_arguments
 
-    return training_arguments(
-        ws,
-        gate_config_text(args.gates),
-        **{**training_overrides(args), "registered_name": model, "end": end or None},
-    )
+    spec = training_spec(args, registered_name=model, end=end or None)
+    return training_pipeline_arguments(ws, spec, args.gates)
 
 
 def print_status(status: dict[str, Any]) -> None:
@@ -242,13 +238,13 @@ def _run_risk(args: argparse.Namespace) -> int:
 
 
 def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
-    from vigia.cli.pipeline import training_overrides
+    from vigia.cli.pipeline import training_spec
     from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.monitoring import create_monitoring_pipeline, monitoring_arguments
 
-    training = training_overrides(args)
+    training = training_spec(args).overrides()
     overrides = {
         "model_name": args.model,
         "as_of": args.as_of,

@@ -87,7 +87,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     from vigia.cli.common import workspace
     from vigia.cli.monitor import training_for_retrain
-    from vigia.cli.pipeline import run_training, training_overrides
+    from vigia.cli.pipeline import run_training, training_spec
     from vigia.data.ingest import ingest_panel
     from vigia.monitor.config import monitor_config_text, parse_monitor_config
     from vigia.monitor.replay import TimelineRow, replay_weeks, timeline_table, weekly_request
@@ -100,7 +100,7 @@ def _replay(args: argparse.Namespace) -> int:
     for key, value in REPLAY_TRAINING.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
-    overrides = training_overrides(args)
+    overrides = training_spec(args).overrides()
     panel, card = ingest_panel(
         overrides["source"],
         region_col=overrides["region_col"] or "region",
