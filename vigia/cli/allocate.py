@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say, workspace
+from vigia.cli.common import workspace
 from vigia.errors import VigiaError
+from vigia.progress import Step, say
 
 LATEST = "allocation"  # <out>/allocation.json and .csv
 

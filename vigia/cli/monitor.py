@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say
 from vigia.cli.pipeline import add_training_options
+from vigia.progress import Step, say
 
 MODEL = "dengue-forecast"
 
@@ -112,8 +112,9 @@ def _run(args: argparse.Namespace) -> int:
         return _run_pipeline(args, ws, config_text)
 
     from vigia.cli.panel_options import panel_options
-    from vigia.monitor.check import MonitorPaths
-    from vigia.monitor.runner import ActualsSource, run_check
+    from vigia.monitor.collect import ActualsSource
+    from vigia.monitor.paths import MonitorPaths
+    from vigia.monitor.runner import run_check
 
     source = args.source if args.source == "peru" else str(Path(args.source).resolve())
     actuals = ActualsSource(
@@ -144,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
             say(f"weekly performance report: {published.files['weekly']}")
         say(f"status: {paths.status} · Evidently UI: vigia ui")
     if result.decision.action == "retrain" and not args.no_retrain:
-        from vigia.pipelines.retrain import start_retraining
+        from vigia.workflows.retrain import start_retraining
 
         with Step("retraining: training pipeline (the approval gate decides)"):
             outcome = start_retraining(
@@ -196,15 +197,20 @@ def print_risk_status(status: dict[str, Any]) -> None:
 
 def _run_risk(args: argparse.Namespace) -> int:
     from vigia.cli.common import workspace
-    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.paths import MonitorPaths
     from vigia.monitor.risk_config import load_risk_monitor_config
     from vigia.monitor.risk_runner import run_risk_check
+    from vigia.workflows.retrain import start_risk_retraining
 
     config = load_risk_monitor_config(args.config)
     if args.kfp:
         say("note: --kfp is the forecaster's monitoring pipeline; a risk check runs in-process")
     ws = workspace(args)
     paths = MonitorPaths.from_workspace(ws)
+
+    def retraining(model: dict[str, Any], as_of: Any) -> dict[str, Any]:
+        return start_risk_retraining(model, as_of, ws.root, paths.reports_root)
+
     with Step(f"risk monitoring check of {args.model}"):
         outcome = run_risk_check(
             paths,
@@ -214,8 +220,7 @@ def _run_risk(args: argparse.Namespace) -> int:
             end=args.as_of,
             labels=args.labels,
             pushgateway=args.pushgateway,
-            retrain=not args.no_retrain,
-            workspace_root=ws.root,
+            retrain=None if args.no_retrain else retraining,
         )
     status = {**outcome.check.status(), "report": str(outcome.published.files["html"])}
     if args.json:

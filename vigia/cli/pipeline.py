@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import say, unmade_workspace
+from vigia.cli.common import unmade_workspace
 from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.progress import say
 
 PIPELINES = ("training",)
 DEFAULT_COMPILED = Path("pipelines/compiled")

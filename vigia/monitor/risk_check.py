@@ -26,9 +26,9 @@ import pandas as pd
 
 from vigia.errors import NotFoundError, VigiaError
 from vigia.monitor.cbpe import EstimatedPerformance, RealizedPerformance, estimate, realized
-from vigia.monitor.check import MonitorPaths
 from vigia.monitor.decision import NOTHING, RETRAIN, WARN, MonitorDecision, _at_or_above
 from vigia.monitor.drift import DATA, PREDICTION, DriftResult, parse_drift_snapshot
+from vigia.monitor.paths import MonitorPaths
 from vigia.monitor.reference import LiveModel, live_model, reference_file
 from vigia.monitor.risk_config import RiskMonitorConfig
 from vigia.payloads import read_payloads
