@@ -71,7 +71,7 @@ def preflight(spec: TrainingSpec) -> None:
     from vigia.data.ingest import ingest_panel
     from vigia.errors import VigiaError
     from vigia.evaluate.backtest import MIN_ORIGIN_WEEKS, default_origins, forecastable
-    from vigia.models.base import HORIZONS
+    from vigia.forecasts.quantiles import HORIZONS
 
     overrides = spec.overrides()
     panel, _ = ingest_panel(

@@ -19,7 +19,7 @@ from kserve.protocol.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
 from serving_helpers import BUNDLE_NAME, MAIN, Served, Setup
 
 from vigia.features.forecast import FEATURES
-from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS
 from vigia.models.bundle import load_forecast_bundle
 from vigia.payloads import hashed_id, read_payloads
 from vigia.registry.store import ModelStore

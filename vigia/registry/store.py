@@ -2,7 +2,7 @@
 
 Pushing copies a bundle into a temporary folder next to its final place (``.push-*``), writes
 its checksum manifest, loads it and answers a canned request for every region in a fresh
-process (:func:`vigia.servables.check.load_and_query`), then renames it (atomic on POSIX); the
+process (:func:`vigia.registry.load_check.load_and_query`), then renames it (atomic on POSIX); the
 ``CURRENT`` pointer is a small JSON file replaced atomically with ``os.replace``. A crash at any
 point leaves the previous version and pointer intact; staging folders a crash left behind are
 removed by the next push.
@@ -83,12 +83,12 @@ class ModelStore:
         A bundle that carries ``checksums.json`` is verified before it is copied; the copy gets
         a new one. With ``check`` (the default) the copy must load and answer a canned request
         for every region it claims in a fresh process before it is renamed into place
-        (:class:`vigia.servables.check.BundleRejected` otherwise). A version already in the
+        (:class:`vigia.registry.load_check.BundleRejected` otherwise). A version already in the
         store is kept as it is (versions are immutable); pushing it again checks it and only
         moves the pointer.
         """
         from vigia.registry.checksums import has_checksums, verify_checksums, write_checksums
-        from vigia.servables.check import load_and_query
+        from vigia.registry.load_check import load_and_query
 
         source = Path(bundle)
         if not source.is_dir():
@@ -124,8 +124,8 @@ class ModelStore:
 
     def check_version(self, name: str, version: int) -> dict[str, Any]:
         """Load-and-query a stored version in a fresh process (checksums first); raises
-        :class:`vigia.servables.check.BundleRejected` if it does not answer."""
-        from vigia.servables.check import load_and_query
+        :class:`vigia.registry.load_check.BundleRejected` if it does not answer."""
+        from vigia.registry.load_check import load_and_query
 
         folder = self.version_dir(name, version)
         if not folder.is_dir():

@@ -82,14 +82,14 @@ def alert_levels(live: LiveForecast, weeks: int) -> tuple[pd.DataFrame | None, s
     """Worst alert level per region over the next ``weeks`` weeks, where the model has one.
 
     The alert compares the forecast with the endemic channel the forecaster carries
-    (``forecaster.endemic``, see :mod:`vigia.evaluate.endemic`). Returns a frame (``region``,
+    (``forecaster.endemic``, see :mod:`vigia.forecasts.endemic`). Returns a frame (``region``,
     ``alert_level``, ``alert_probability`` = largest probability of exceeding the channel's upper
     limit) or None with the reason shown on the page.
     """
     channel = getattr(live.forecaster, "endemic", None)
     if channel is None:
         return None, ALERTS_UNAVAILABLE
-    from vigia.evaluate.endemic import forecast_alerts
+    from vigia.forecasts.endemic import forecast_alerts
 
     alerts = forecast_alerts(live.forecast, channel)
     alerts = alerts[alerts["horizon"] <= weeks]
