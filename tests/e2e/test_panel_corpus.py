@@ -489,7 +489,7 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
             str(gates),
             "--json",
         ],
-        timeout=900,
+        timeout=2400,
     )
     assert result.code == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout[result.stdout.index("{") :])

@@ -179,7 +179,7 @@ def test_grpc_with_tritonclient_raw_tensors(server: Served, setup: Setup) -> Non
     script = Path(__file__).with_name("grpc_client.py")
     done = subprocess.run(
         [sys.executable, str(script), server.grpc, MAIN, "PIURA", "TUMBES"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)

@@ -29,14 +29,11 @@ from vigia.errors import VigiaError
 from vigia.monitor.cbpe import expected_roc_auc, realized, recalibrate
 from vigia.monitor.collect import recent_retrain
 from vigia.monitor.paths import MonitorPaths
-from vigia.monitor.risk_check import (
-    PROBABILITY,
-    check_risk_model,
-    join_labels,
-    logged_scores,
-)
+from vigia.monitor.risk_check import check_risk_model
+from vigia.monitor.risk_collect import join_labels, logged_scores
 from vigia.monitor.risk_config import RiskMonitorConfig
 from vigia.monitor.risk_publish import publish_risk_check
+from vigia.risk.snapshot import PROBABILITY
 from vigia.risk.task import TARGET, TIME, Feature
 
 BATCH = 1000

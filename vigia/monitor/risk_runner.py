@@ -18,8 +18,10 @@ import pandas as pd
 
 from vigia.monitor.collect import recent_retrain
 from vigia.monitor.paths import MonitorPaths
-from vigia.monitor.risk_check import RiskCheck, check_risk_model, read_labels
+from vigia.monitor.risk_check import RiskCheck, conclude_risk
+from vigia.monitor.risk_collect import collect_risk, read_labels
 from vigia.monitor.risk_config import RiskMonitorConfig
+from vigia.monitor.risk_measure import measure_risk
 from vigia.monitor.risk_publish import RiskPublished, publish_risk_check
 
 Retrain = Callable[[dict[str, Any], pd.Timestamp], dict[str, Any]]
@@ -65,7 +67,8 @@ def run_risk_check(
 
     version = ModelStore(paths.store_root).current(model_name) or 0
     cooldown = recent_retrain(paths, model_name, version, as_of, config.retrain_cooldown_weeks)
-    check, _ = check_risk_model(paths, model_name, config, start, end, frame, cooldown)
+    data = collect_risk(paths, model_name, config, start, end, frame, cooldown)
+    check = conclude_risk(data, measure_risk(data, config), config)
     published = publish_risk_check(check, paths, evidently=evidently, pushgateway=pushgateway)
     outcome = RiskOutcome(check, published)
     if check.decision.action == "retrain" and retrain is not None:

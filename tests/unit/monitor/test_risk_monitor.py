@@ -15,7 +15,8 @@ from sklearn.metrics import roc_auc_score
 
 from vigia.monitor.evidently_project import open_project
 from vigia.monitor.paths import MonitorPaths
-from vigia.monitor.risk_check import check_risk_model, read_labels
+from vigia.monitor.risk_check import check_risk_model
+from vigia.monitor.risk_collect import read_labels
 from vigia.monitor.risk_config import load_risk_monitor_config
 from vigia.monitor.risk_runner import run_risk_check
 from vigia.risk.task import TARGET
