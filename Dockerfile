@@ -70,6 +70,7 @@ COPY vigia/ vigia/
 COPY components/ components/
 COPY pipelines/ pipelines/
 COPY serving/ serving/
+COPY workflows/ workflows/
 RUN if [ -n "$CA_BUNDLE" ]; then export SSL_CERT_FILE="$CA_BUNDLE"; fi \
  && /opt/uv/bin/uv build --wheel --no-cache --out-dir /wheel \
       --build-constraint requirements.lock --require-hashes . \

@@ -23,10 +23,10 @@ def evaluate(
     """Returns whether the gate approved the candidate (a single output, so that kfp.local can
     resolve it in the ``dsl.If`` that guards the push)."""
     import json
-    import tomllib
     from pathlib import Path
 
     from vigia.errors import exit_on_user_error
+    from vigia.evaluate.gates import parse_gate_config
     from vigia.registry.tracking import Registry
     from vigia.training import (
         candidate_metrics,
@@ -36,7 +36,7 @@ def evaluate(
     )
 
     with exit_on_user_error("evaluate"):
-        config = tomllib.loads(gate_config).get("forecast", {}) if gate_config.strip() else {}
+        config = parse_gate_config(gate_config, "forecast")
         registry = Registry(tracking_uri)
         champion = registry.champion(registered_name)
         result, verdict = evaluate_candidate(

@@ -18,8 +18,9 @@ def monitor_collect(
     from pathlib import Path
 
     from vigia.errors import exit_on_user_error
-    from vigia.monitor.check import MonitorPaths, collect
+    from vigia.monitor.collect import collect
     from vigia.monitor.config import parse_monitor_config
+    from vigia.monitor.paths import MonitorPaths
 
     with exit_on_user_error("monitor"), tempfile.TemporaryDirectory() as scratch:
         config = parse_monitor_config(monitor_config)

@@ -23,14 +23,18 @@ def monitor_decide(
     import json
     import shutil
     import tempfile
+    from dataclasses import replace
     from pathlib import Path
 
     from vigia.errors import exit_on_user_error
-    from vigia.monitor.check import CheckData, MonitorPaths, conclude
+    from vigia.monitor.collect import CheckData, recent_retrain
     from vigia.monitor.config import parse_monitor_config
+    from vigia.monitor.decision import conclude
     from vigia.monitor.drift import DATA, PREDICTION, DriftResult
+    from vigia.monitor.measure import Measurements
+    from vigia.monitor.paths import MonitorPaths
     from vigia.monitor.performance import PerformanceResult
-    from vigia.monitor.publish import publish, recent_retrain
+    from vigia.monitor.publish import publish
 
     config = parse_monitor_config(monitor_config)
     data = CheckData.load(Path(check_data.path))
@@ -38,17 +42,16 @@ def monitor_decide(
         root = Path(reports_root) if reports_root else Path(scratch)
         # This step reads no store or payload log: only the reports folder and MLflow.
         paths = MonitorPaths(Path(scratch), tracking_uri, Path(scratch), root)
+        # The collect step saw no reports folder: the retraining history is read here.
         cooldown = recent_retrain(
             paths, data.model.name, data.model.version, data.as_of, config.retrain_cooldown_weeks
         )
-        result = conclude(
-            data,
-            config,
+        measured = Measurements(
             DriftResult.load(Path(drift.path), DATA),
             DriftResult.load(Path(drift.path), PREDICTION),
             PerformanceResult.load(Path(performance.path)),
-            cooldown,
         )
+        result = conclude(replace(data, recent_retrain=cooldown), measured, config)
         published = publish(
             result,
             paths,

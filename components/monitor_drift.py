@@ -15,13 +15,9 @@ def monitor_drift(
     """Returns the share of drifted features (-1 when not assessed)."""
     from pathlib import Path
 
-    from vigia.monitor.check import (
-        CheckData,
-        check_timestamp,
-        data_drift_of,
-        prediction_drift_of,
-    )
+    from vigia.monitor.collect import CheckData, check_timestamp
     from vigia.monitor.config import parse_monitor_config
+    from vigia.monitor.measure import data_drift_of, prediction_drift_of
 
     config = parse_monitor_config(monitor_config)
     data = CheckData.load(Path(check_data.path))

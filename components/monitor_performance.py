@@ -19,10 +19,9 @@ def monitor_performance(
     from pathlib import Path
 
     from vigia.errors import exit_on_user_error
-    from vigia.monitor.check import CheckData
+    from vigia.monitor.collect import ActualsSource, CheckData
     from vigia.monitor.config import parse_monitor_config
     from vigia.monitor.performance import score_logged
-    from vigia.monitor.runner import ActualsSource
 
     config = parse_monitor_config(monitor_config)
     data = CheckData.load(Path(check_data.path))

@@ -58,7 +58,7 @@ def monitor_retrain(
     # pipeline from a fresh process with the full SDK.
     env = {k: v for k, v in os.environ.items() if k != "_KFP_RUNTIME"}
     done = subprocess.run(
-        [sys.executable, "-m", "vigia.pipelines.retrain", json.dumps(request)],
+        [sys.executable, "-m", "vigia.workflows.retrain", json.dumps(request)],
         env=env,
         capture_output=True,
         text=True,

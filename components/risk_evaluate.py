@@ -21,12 +21,12 @@ def risk_evaluate(
     classification: Output[ClassificationMetrics],
 ) -> bool:
     """Returns whether the gate approved the candidate (a single output, for ``dsl.If``)."""
-    import tomllib
     from pathlib import Path
 
     from sklearn.metrics import roc_curve
 
     from vigia.errors import exit_on_user_error
+    from vigia.evaluate.gates import parse_gate_config
     from vigia.registry.tracking import Registry
     from vigia.risk.ingest import read_table, write_json
     from vigia.risk.model import RiskModel
@@ -37,7 +37,7 @@ def risk_evaluate(
     fitted = RiskModel.load(model.path)
     test_rows = read_table(dataset_test.path)
     with exit_on_user_error("evaluate"):
-        config = tomllib.loads(gate_config).get("risk", {}) if gate_config.strip() else {}
+        config = parse_gate_config(gate_config, "risk")
         champion = Registry(tracking_uri).champion(registered_name)
         result, verdict = evaluate_risk(
             fitted,

@@ -1,9 +1,7 @@
-"""HTTP and gRPC front ends: KServe's servers with a bind address, a body-size limit and error
-answers that are always JSON 4xx for bad requests (never a stack trace in a body).
-
-KServe's REST server binds 0.0.0.0 and its gRPC server [::]; these subclasses bind ``host``.
-The REST server leaves out KServe's per-request timing log middleware (Vigía's Prometheus
-metrics cover it).
+"""What Vigía adds to KServe's HTTP front end, with FastAPI's and Starlette's public API: the
+operator-token guard of the control endpoints, a body-size and body-time limit, and error
+answers that are always JSON 4xx for bad requests (never a stack trace in a body). Where they
+are hooked into KServe's servers: :mod:`vigia.serving.kserve_internals`.
 """
 
 from __future__ import annotations
@@ -13,20 +11,12 @@ import hmac
 import logging
 import struct
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent import futures
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from grpc import StatusCode, aio
 from kserve.errors import InvalidInput, ModelNotFound
-from kserve.protocol.grpc import grpc_predict_v2_pb2 as pb
-from kserve.protocol.grpc import grpc_predict_v2_pb2_grpc
-from kserve.protocol.grpc.interceptors import ExceptionToStatusInterceptor
-from kserve.protocol.grpc.server import GRPCServer
-from kserve.protocol.grpc.servicer import InferenceServicer
-from kserve.protocol.rest.server import RESTServer
 
 from vigia.servables.errors import bounded
 from vigia.serving import metrics
@@ -255,100 +245,29 @@ async def _prediction_failed(request: Request, exc: Exception) -> JSONResponse:
     return _error(request, 500, "internal", str(exc))
 
 
-class VigiaRESTServer(RESTServer):
-    """KServe's REST server bound to ``host``, with a body limit and JSON 4xx error answers."""
-
-    def __init__(
-        self,
-        *args: Any,
-        host: str,
-        max_body_bytes: int,
-        body_timeout: float = 30.0,
-        operator_token: str | None = None,
-        access_log: bool = False,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.config.host = host
-        if not access_log:  # as uvicorn does for access_log=False (KServe set handlers since)
-            access = logging.getLogger("uvicorn.access")
-            access.handlers = []
-            access.propagate = False
-        self.max_body_bytes = max_body_bytes
-        self.body_timeout = body_timeout
-        self.operator_token = operator_token
-
-    def _add_middlewares(self, app: FastAPI) -> None:
-        app.add_middleware(ErrorAnswers)  # innermost: added first
-        app.add_middleware(BodyLimit, max_bytes=self.max_body_bytes, timeout=self.body_timeout)
-        app.add_middleware(ControlGuard, token=self.operator_token)
-
-    def _add_exception_handlers(self, app: FastAPI) -> None:
-        super()._add_exception_handlers(app)
-        app.add_exception_handler(RequestRejected, _rejected)
-        app.add_exception_handler(InvalidInput, _invalid_input)
-        app.add_exception_handler(BodyTooLarge, _too_large)
-        app.add_exception_handler(BodyTimeout, _body_timeout)
-        app.add_exception_handler(RequestValidationError, _validation)
-        app.add_exception_handler(ModelNotFound, _model_not_found)
-        app.add_exception_handler(NotImplementedError, _not_implemented)
-        app.add_exception_handler(PredictionFailed, _prediction_failed)
+EXCEPTION_HANDLERS: list[tuple[type[Exception], Callable[..., Awaitable[JSONResponse]]]] = [
+    (RequestRejected, _rejected),
+    (InvalidInput, _invalid_input),
+    (BodyTooLarge, _too_large),
+    (BodyTimeout, _body_timeout),
+    (RequestValidationError, _validation),
+    (ModelNotFound, _model_not_found),
+    (NotImplementedError, _not_implemented),
+    (PredictionFailed, _prediction_failed),
+]
 
 
-class GuardedServicer(InferenceServicer):
-    """KServe's gRPC servicer whose repository calls (load/unload) need the operator token in
-    the ``authorization`` metadata, like the HTTP control endpoints."""
-
-    def __init__(self, *args: Any, token: str | None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.token = token
-
-    async def _guard(self, context: Any) -> None:
-        if not self.token:
-            await context.abort(StatusCode.PERMISSION_DENIED, "control endpoints are off")
-        sent = dict(context.invocation_metadata() or ()).get("authorization")
-        if not token_matches(sent, self.token):
-            await context.abort(StatusCode.UNAUTHENTICATED, "operator token required")
-
-    async def RepositoryModelLoad(
-        self, request: pb.RepositoryModelLoadRequest, context: Any
-    ) -> pb.RepositoryModelLoadResponse:
-        await self._guard(context)
-        return await super().RepositoryModelLoad(request, context)
-
-    async def RepositoryModelUnload(
-        self, request: pb.RepositoryModelUnloadRequest, context: Any
-    ) -> pb.RepositoryModelUnloadResponse:
-        await self._guard(context)
-        return await super().RepositoryModelUnload(request, context)
+def add_middlewares(
+    app: FastAPI, max_body_bytes: int, body_timeout: float, operator_token: str | None
+) -> None:
+    """Vigía's middlewares, outermost last: the operator-token guard, the body limit, the JSON
+    error answers."""
+    app.add_middleware(ErrorAnswers)  # innermost: added first
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, timeout=body_timeout)
+    app.add_middleware(ControlGuard, token=operator_token)
 
 
-class VigiaGRPCServer(GRPCServer):
-    """KServe's gRPC server bound to ``host`` (KServe's binds every interface)."""
-
-    def __init__(self, *args: Any, host: str, operator_token: str | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.host = host
-        self.operator_token = operator_token
-
-    async def start(self, max_workers: int) -> None:
-        servicer = GuardedServicer(
-            self._data_plane, self._model_repository_extension, token=self.operator_token
-        )
-        self._server = aio.server(
-            futures.ThreadPoolExecutor(max_workers=max_workers),
-            interceptors=(ExceptionToStatusInterceptor(),),
-            options=[
-                ("grpc.max_send_message_length", self._kwargs["grpc_max_send_message_length"]),
-                (
-                    "grpc.max_receive_message_length",
-                    self._kwargs["grpc_max_receive_message_length"],
-                ),
-            ],
-        )
-        grpc_predict_v2_pb2_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, self._server)
-        address = f"[{self.host}]:{self._port}" if ":" in self.host else f"{self.host}:{self._port}"
-        self._server.add_insecure_port(address)
-        log.info("gRPC server listening on %s", address)
-        await self._server.start()
-        await self._server.wait_for_termination()
+def add_exception_handlers(app: FastAPI) -> None:
+    """JSON 4xx answers for the client's mistakes (after KServe's own handlers)."""
+    for exception, handler in EXCEPTION_HANDLERS:
+        app.add_exception_handler(exception, handler)

@@ -6,6 +6,7 @@ benchmarks. The server is a separate process (KServe owns its event loop and sig
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -28,41 +29,77 @@ def free_ports(count: int) -> list[int]:
             sock.close()
 
 
+READY_TIMEOUT = 240.0  # a busy machine loads models slowly: wait long rather than fail
+STOP_TIMEOUT = 30.0
+
+
+def launch(
+    command: list[str], log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` in the background, its output going to ``log`` (``env``: variables
+    added to this process's environment)."""
+    handle = open(log, "wb")  # noqa: SIM115 - owned by the child for its lifetime
+    return subprocess.Popen(
+        command, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+
+
 def start_server(workspace: Path, port: int, grpc_port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``vigia serve`` in the background, its output going to ``log``."""
+    """Start ``vigia serve`` on ``workspace`` in the background, its output going to ``log``."""
     command = [
         sys.executable, "-m", "vigia.cli.main", "--workspace", str(workspace), "serve",
         "--host", "127.0.0.1", "--http-port", str(port), "--grpc-port", str(grpc_port),
     ]  # fmt: skip
-    handle = open(log, "wb")  # noqa: SIM115 - owned by the child for its lifetime
-    return subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+    return launch(command, log)
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> float:
-    """Poll ``url`` until it answers 200; returns seconds waited."""
+def wait_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path | None = None,
+    timeout: float = READY_TIMEOUT,
+) -> float:
+    """Poll ``url`` until it answers 200; returns seconds waited.
+
+    Raises:
+        VigiaError: The process exited first, or ``timeout`` passed (the message ends with the
+            end of ``log``, if given).
+    """
     import httpx
 
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise VigiaError(f"server exited with code {process.returncode} before it was ready")
+            raise VigiaError(
+                f"server exited with code {process.returncode} before it was ready{_tail(log)}"
+            )
         try:
             ready = httpx.get(url, timeout=2.0).status_code == 200
         except httpx.HTTPError:  # not listening yet
             ready = False
         if ready:
             return time.perf_counter() - started
-        time.sleep(0.25)
-    raise VigiaError(f"server not ready after {timeout:.0f}s ({url})")
+        time.sleep(0.1)
+    raise VigiaError(f"server not ready after {timeout:.0f}s ({url}){_tail(log)}")
 
 
-def stop_server(process: subprocess.Popen[bytes], timeout: float = 20.0) -> int:
-    """Ask the server to stop (SIGINT, like Ctrl-C), escalate if it does not."""
+def _tail(log: Path | None, lines: int = 40) -> str:
+    if log is None or not log.exists():
+        return ""
+    return "; its log ends:\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop_server(
+    process: subprocess.Popen[bytes], timeout: float = STOP_TIMEOUT, signal_it: bool = True
+) -> int:
+    """Ask the server to stop (SIGINT, like Ctrl-C; ``signal_it=False`` if already sent), kill
+    it if it does not stop within ``timeout``; its exit code."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        if signal_it:
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            process.terminate()
-            process.wait(timeout=10)
+            process.kill()
+            process.wait()
     return int(process.returncode)

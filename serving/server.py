@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.exceptions import FastAPIDeprecationWarning
-from kserve import ModelServer, model_server
-from kserve.constants.constants import FASTAPI_APP_IMPORT_STRING
+from kserve.constants.constants import MAX_GRPC_MESSAGE_LENGTH
 from kserve.errors import ModelNotFound
 from kserve.model_repository import ModelRepository
 from kserve.protocol.dataplane import DataPlane
+from kserve.utils.utils import strtobool
 
 from vigia.errors import VigiaError, exit_on_user_error
 from vigia.payloads import PayloadWriter
 from vigia.serving import metrics
-from vigia.serving.http import VigiaGRPCServer, VigiaRESTServer
+from vigia.serving.kserve_internals import Server
 from vigia.serving.model import VigiaModel
 from vigia.serving.options import add_retention_options, retention_from
 from vigia.serving.risk_page import mount_risk_page
@@ -72,14 +72,43 @@ def read_operator_token(path: str | None) -> str | None:
     return token
 
 
-def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Vigía's options on top of KServe's model-server options."""
+def build_parser() -> argparse.ArgumentParser:
+    """The server's options: the KServe model-server options it honours, then Vigía's.
+
+    KServe's own parser is not inherited: most of its options configure what this server
+    replaces or does not use (transformer predictor settings, TLS of KServe's REST server, a
+    second ``--model_name``, several uvicorn workers), and an option that is accepted must work.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m vigia.serving",
         description="Serve Vigía models with KServe (V1, V2 and gRPC).",
-        parents=[kserve_parser],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    kserve = parser.add_argument_group("KServe model server")
+    kserve.add_argument("--http_port", type=int, default=8080, help="HTTP (V1, V2) port")
+    kserve.add_argument("--grpc_port", type=int, default=8081, help="gRPC (V2) port")
+    kserve.add_argument("--enable_grpc", type=strtobool, default=True, help="serve gRPC too")
+    kserve.add_argument("--max_threads", type=int, default=4, help="gRPC worker threads")
+    kserve.add_argument(
+        "--max_asyncio_workers",
+        type=int,
+        default=None,
+        help="threads running model calls (default: min(32, cores + 4))",
+    )
+    kserve.add_argument(
+        "--timeout-keep-alive",
+        dest="timeout_keep_alive",
+        type=int,
+        default=65,
+        help="seconds an idle HTTP keep-alive connection stays open (longer than a proxy's)",
+    )
+    for direction in ("send", "receive"):
+        kserve.add_argument(
+            f"--grpc_max_{direction}_message_length",
+            type=int,
+            default=MAX_GRPC_MESSAGE_LENGTH,
+            help="bytes",
+        )
     parser.add_argument(
         "--model-dir",
         required=True,
@@ -130,7 +159,6 @@ def build_parser(kserve_parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     parser.add_argument("--max-rows", type=int, default=DEFAULT_MAX_ROWS)
     parser.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES)
     parser.add_argument("--access-log", action="store_true", help="log one line per HTTP request")
-    parser.set_defaults(enable_latency_logging=False)
     return parser
 
 
@@ -209,67 +237,8 @@ class Plane(DataPlane):
         return found
 
 
-class Server(ModelServer):
-    """KServe's ModelServer (one process) with Vigía's REST and gRPC front ends."""
-
-    def __init__(self, args: argparse.Namespace) -> None:
-        super().__init__(
-            http_port=args.http_port,
-            grpc_port=args.grpc_port,
-            workers=1,
-            max_threads=args.max_threads,
-            max_asyncio_workers=args.max_asyncio_workers,
-            registered_models=Repository(),
-            enable_grpc=args.enable_grpc,
-            enable_docs_url=args.enable_docs_url,
-            enable_latency_logging=args.enable_latency_logging,
-            grace_period=5,
-        )
-        self.args = args
-        self.operator_token = read_operator_token(args.operator_token_file)
-
-    def start(self, models: list[Any]) -> None:
-        """Serve ``models`` (already loaded) until SIGINT/SIGTERM."""
-        self.dataplane = Plane(self.registered_models, [m.name for m in models])
-        self._register_and_check_atleast_one_model_is_ready(models)
-        from kserve.model_server import app
-
-        mount_risk_page(app, self.dataplane)  # the health worker's page: /risk/<model>
-        self._rest_server = VigiaRESTServer(
-            FASTAPI_APP_IMPORT_STRING,
-            self.dataplane,
-            self.model_repository_extension,
-            self.http_port,
-            host=self.args.host,
-            max_body_bytes=self.args.max_body_bytes,
-            body_timeout=self.args.body_timeout,
-            operator_token=self.operator_token,
-            access_log=self.args.access_log,
-            grace_period=self.grace_period,
-            event_loop=self.event_loop,
-            timeout_keep_alive=self.timeout_keep_alive,
-        )
-        self.servers.append(self._rest_server.start())
-        if self.enable_grpc:
-            self._grpc_server = VigiaGRPCServer(
-                self.grpc_port,
-                self.dataplane,
-                self.model_repository_extension,
-                kwargs=vars(self.args),
-                grace_period=self.grace_period,
-                host=self.args.host,
-                operator_token=self.operator_token,
-            )
-            self.servers.append(self._grpc_server.start(self.max_threads))
-        self.setup_event_loop()
-        self.register_signal_handler()
-        asyncio.run(self._serve())
-
-
 def serve(args: argparse.Namespace) -> None:
     """Load the models, start HTTP + gRPC, block until SIGINT/SIGTERM."""
-    if args.workers != 1:
-        raise VigiaError("--workers must be 1 (scale with replicas; each process hot-swaps)")
     for option in ("max_rows", "max_body_bytes"):
         if getattr(args, option) < 1:
             raise VigiaError(f"--{option.replace('_', '-')} must be at least 1")
@@ -288,7 +257,8 @@ def serve(args: argparse.Namespace) -> None:
             model = VigiaModel(name, ModelSource(name, model_dir), writer, args.max_rows)
             model.load()
             models.append(model)
-        server = Server(args)
+        args.operator_token = read_operator_token(args.operator_token_file)
+        server = Server(args, Repository(), Plane, mount_risk_page)
         for model in models:
             model.watch(args.watch_interval)
         live = ", ".join(f"{m.name} v{m.live.version}" for m in models if m.live)
@@ -309,7 +279,7 @@ def serve(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse arguments (KServe's parser parses ``sys.argv`` when first imported, so callers
     that pass ``argv`` set ``sys.argv`` to match first) and serve."""
-    args = build_parser(model_server.parser).parse_args(argv)
+    args = build_parser().parse_args(argv)
     with exit_on_user_error("vigia serve"):
         serve(args)
     return 0

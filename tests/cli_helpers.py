@@ -22,7 +22,7 @@ class CliResult:
 def run_cli(
     args: Sequence[str],
     env: dict[str, str] | None = None,
-    timeout: float = 600,
+    timeout: float = 1800,
     cwd: Path | None = None,
 ) -> CliResult:
     """Run the installed ``vigia`` console script as a user would."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from functools import cache
 from typing import Any, Literal
+
+from vigia.configs import read_toml
 
 ImageKind = Literal["project", "predictor"]
 RegistryKind = Literal["local", "cluster"]
@@ -14,8 +14,7 @@ RegistryKind = Literal["local", "cluster"]
 @cache
 def image_config() -> dict[str, Any]:
     """The parsed ``images.toml``."""
-    text = (importlib.resources.files("vigia") / "images.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return read_toml(None, "images.toml", "image config", package="vigia")[0]
 
 
 def image_ref(kind: ImageKind = "project", registry: RegistryKind = "cluster") -> str:

@@ -22,7 +22,8 @@ from vigia.evaluate.forecast_scores import method_table
 from vigia.evaluate.gates import Decision, forecast_gate
 from vigia.features.catalog import catalog_markdown, catalog_records
 from vigia.features.forecast import build_features, feature_catalog
-from vigia.models.base import HORIZONS, Forecaster
+from vigia.forecasts.quantiles import HORIZONS
+from vigia.models.base import Forecaster
 from vigia.models.bundle import read_manifest, write_forecast_bundle
 from vigia.models.catalog import BASELINES, make_forecaster
 

@@ -22,10 +22,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "pipeline_overhead.j
 
 def plain_chain(root: Path, args: argparse.Namespace, gate_text: str) -> float:
     """ingest → features → train → evaluate → register → push → dashboard as direct calls."""
-    import tomllib
-
     from vigia.data.ingest import ingest_panel, write_ingest_outputs
-    from vigia.evaluate.gates import Decision
+    from vigia.evaluate.gates import Decision, parse_gate_config
     from vigia.registry.tracking import Registry
     from vigia.reports.dashboard import write_dashboard
     from vigia.training import (
@@ -45,7 +43,7 @@ def plain_chain(root: Path, args: argparse.Namespace, gate_text: str) -> float:
     write_ingest_outputs(panel, card, out / "panel", out / "card.json", out / "card.md")
     write_features(panel, out / "features", out / "catalog.json", out / "catalog.md")
     train_forecaster(panel, args.method, 0, out / "model", {"data_hash": card["content_hash"]})
-    config = tomllib.loads(gate_text)["forecast"]
+    config = parse_gate_config(gate_text, "forecast")
     scores, decision = evaluate_candidate(panel, args.method, 0, config, None, years=args.years)
     (out / "decision.json").write_text(json.dumps(decision.to_dict()))
     registry = Registry(ws.tracking_uri, ws.artifacts)
@@ -95,9 +93,9 @@ def main() -> None:
     parser.add_argument("--years", type=float, default=2.0, help="years of backtest origins")
     parser.add_argument("--method", default="xgboost")
     args = parser.parse_args()
-    import importlib.resources
+    from vigia.evaluate.gates import gate_config_text
 
-    gate_text = (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text()
+    gate_text = gate_config_text()
     with tempfile.TemporaryDirectory(prefix="vigia-bench-") as tmp:
         plain = plain_chain(Path(tmp), args, gate_text)
         pipeline = kfp_local(Path(tmp), args, gate_text)

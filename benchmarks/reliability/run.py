@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from benchmarks.machine import machine_info
+from vigia.serving.process import stop_server
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "reliability.json"
 NAME = "dengue-forecast"
@@ -222,34 +223,24 @@ def _corrupt(folder: Path, kind: str) -> None:
 
 
 def _start_server(store: Path, log: Path, ports: list[int]) -> subprocess.Popen[bytes]:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "vigia.serving", "--model-dir", str(store), "--model-name",
-             NAME, "--http_port", str(ports[0]), "--grpc_port", str(ports[1]),
-             "--watch-interval", "0.2"], stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    from vigia.serving.process import launch
+
+    return launch(
+        [sys.executable, "-m", "vigia.serving", "--model-dir", str(store), "--model-name",
+         NAME, "--http_port", str(ports[0]), "--grpc_port", str(ports[1]),
+         "--watch-interval", "0.2"], log,
+    )  # fmt: skip
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 300) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url + "/v2/health/ready", timeout=2).status_code == 200:
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    return False
+    from vigia.errors import VigiaError
+    from vigia.serving.process import wait_ready
 
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    try:
+        wait_ready(url + "/v2/health/ready", process, timeout=timeout)
+    except VigiaError:
+        return False
+    return True
 
 
 def corrupt_bundles(root: Path) -> dict[str, Any]:
@@ -341,12 +332,12 @@ def corrupt_bundles(root: Path) -> dict[str, Any]:
                 else:
                     outcome["fresh_start"] = "not ready: " + fresh_log.read_text()[-300:]
             finally:
-                _stop(fresh)
+                stop_server(fresh)
             store.set_current(NAME, 1)
             time.sleep(0.5)
             counts["per_kind"][kind] = outcome
     finally:
-        _stop(server)
+        stop_server(server)
     return counts
 
 

@@ -159,7 +159,7 @@ def main() -> int:
         if args.workspace is None:
             parser.error("give --workspace DIR (fresh) or --timeline FILE")
         from vigia.monitor.risk_config import load_risk_monitor_config
-        from vigia.monitor.risk_replay import ReplaySetup, run_risk_replay
+        from vigia.workflows.risk_replay import ReplaySetup, run_risk_replay
         from vigia.workspace import Workspace
 
         replay, _ = run_risk_replay(

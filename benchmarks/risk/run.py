@@ -27,9 +27,9 @@ LINE_LIST_COLUMNS = ("edad", "sexo", "departamento", "provincia", "semana")
 
 def _line_list_lr(train: Any, test: Any, task: Any) -> dict[str, Any]:
     """Plain logistic regression on the raw line-list columns (the issue's reference model)."""
+    from vigia.risk.candidates import make_classifier
     from vigia.risk.metrics import best_f1_threshold, classification_metrics
     from vigia.risk.model import feature_frame
-    from vigia.risk.models import make_classifier
     from vigia.risk.task import TARGET
 
     features = [f for f in task.features if f.name in LINE_LIST_COLUMNS]

@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ import httpx
 import numpy as np
 
 from benchmarks.machine import machine_info
-from vigia.serving.process import free_ports
+from vigia.serving.process import free_ports, launch, stop_server, wait_ready
 from vigia.serving.runtime import limit_math_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "serving.json"
@@ -67,26 +66,8 @@ def rss_mb(pid: int) -> dict[str, float]:
 
 def start(command: list[str], log: Path, ready_url: str) -> tuple[subprocess.Popen[bytes], float]:
     """Start a server; seconds from process start to a 200 on ``ready_url``."""
-    started = time.perf_counter()
-    handle = open(log, "wb")  # noqa: SIM115 - owned by the child
-    process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
-    while time.perf_counter() - started < 300:
-        if process.poll() is not None:
-            raise SystemExit(f"{command[2]} exited: see {log}")
-        try:
-            if httpx.get(ready_url, timeout=2).status_code == 200:
-                return process, time.perf_counter() - started
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise SystemExit(f"{command[2]} not ready after 300 s: see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    process = launch(command, log)
+    return process, wait_ready(ready_url, process, log, timeout=300)
 
 
 async def closed_loop(
@@ -432,8 +413,8 @@ def main() -> None:
             )  # fmt: skip
             predictor_rss, bare_rss = rss_mb(predictor.pid), rss_mb(bare.pid)
         finally:
-            stop(predictor)
-            stop(bare)
+            stop_server(predictor)
+            stop_server(bare)
         manifest = read_manifest(store.version_dir(NAME, 1))
 
     def cell(target: str, protocol: str, concurrency: int) -> dict[str, Any]:

@@ -21,8 +21,8 @@ import pytest
 from cli_helpers import SMALL_REGIONS, run_cli
 
 from vigia.errors import VigiaError
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS
 from vigia.images import image_ref
-from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
 from vigia.models.bundle import load_forecast_bundle
 from vigia.registry.store import ModelStore
 from vigia.serving.process import free_ports

@@ -23,7 +23,8 @@ import pandas as pd
 import pytest
 
 from vigia.cli.main import build_parser, main
-from vigia.cli.pipeline import preflight, training_overrides
+from vigia.cli.pipeline import training_spec
+from vigia.workflows.training import preflight
 from vigia.workspace import Workspace
 
 BACKTEST = ["--methods", "persistence", "--years", "0.25"]  # cheap: a quarter of origins
@@ -411,13 +412,13 @@ def test_every_panel_works_or_is_refused_with_one_line(
                 assert word in lines[0], (case.name, lines[0])
             assert not out.exists(), case.name
             with pytest.raises(Exception) as info:
-                preflight(training_overrides(args))
+                preflight(training_spec(args))
             assert type(info.value).__name__ in {"DataContractError", "VigiaError"}, case.name
             assert _snapshot(workspace.root) == before, case.name
         else:
             assert code == 0, (case.name, stderr)
             assert (out / "scores.json").exists() and (out / "report.html").exists(), case.name
-            preflight(training_overrides(args))
+            preflight(training_spec(args))
         outcomes[case.name] = code
         source.unlink()
     assert sum(1 for c in outcomes.values() if c == 0) == 34
@@ -488,7 +489,7 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
             str(gates),
             "--json",
         ],
-        timeout=900,
+        timeout=2400,
     )
     assert result.code == 0, result.stderr[-2000:]
     outcome = json.loads(result.stdout[result.stdout.index("{") :])

@@ -44,7 +44,7 @@ def test_replay_warns_retrains_and_reports_show_in_the_evidently_ui(tmp_path: Pa
     config = tmp_path / "monitor.toml"
     config.write_text(CONFIG, encoding="utf-8")
     options = ["--regions", REGIONS, "--weeks", WEEKS, "--config", str(config)]
-    replay = run(vigia(ws, "replay", *options, "--backtest-years", "0.25"), timeout=900)
+    replay = run(vigia(ws, "replay", *options, "--backtest-years", "0.25"), timeout=2400)
     assert replay.returncode == 0, replay.stdout[-3000:] + replay.stderr[-3000:]
     timeline = json.loads((ws / "reports/monitoring/replay/timeline.json").read_text())
     assert len(timeline) == int(WEEKS)
@@ -119,7 +119,7 @@ def test_replay_warns_retrains_and_reports_show_in_the_evidently_ui(tmp_path: Pa
     before = ModelStore(ws / "models").current(MODEL)
     options = ["--config", str(force), "--method", "constant", "--regions", REGIONS]
     options += ["--backtest-years", "0.25", "--json"]
-    checked = run(vigia(ws, "monitor", "run", "--kfp", *options), timeout=900)
+    checked = run(vigia(ws, "monitor", "run", "--kfp", *options), timeout=2400)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
     status = json.loads(checked.stdout[checked.stdout.rindex("\n{\n") :])
     assert status["decision"] == "retrain"
@@ -144,7 +144,7 @@ def test_replay_warns_retrains_and_reports_show_in_the_evidently_ui(tmp_path: Pa
     assert json.loads(history[-1])["retraining"]["pushed"] is False
 
 
-def _wait_json(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> list:
+def _wait_json(url: str, process: subprocess.Popen[bytes], timeout: float = 600) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read().decode()[-2000:]

@@ -11,7 +11,7 @@ import pytest
 from risk_live import MODEL, install_live_risk_model
 from sklearn.metrics import roc_auc_score
 
-from vigia.monitor.check import MonitorPaths
+from vigia.monitor.paths import MonitorPaths
 from vigia.monitor.risk_config import load_risk_monitor_config
 from vigia.monitor.risk_replay import replay_risk, write_timeline
 from vigia.risk.task import TARGET, TIME

@@ -20,16 +20,15 @@ from serving_helpers import (
     Served,
     Setup,
     register,
-    start,
-    stop,
-    wait_ready,
 )
 
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.store import ModelStore
 from vigia.registry.tracking import Registry
-from vigia.serving.process import free_ports
+from vigia.serving.process import free_ports, wait_ready
+from vigia.serving.process import launch as start
+from vigia.serving.process import stop_server as stop
 from vigia.training import push_approved
 from vigia.workspace import Workspace
 

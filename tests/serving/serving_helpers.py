@@ -6,20 +6,17 @@ The fixtures fit real models on the small panel and push them through the real m
 - ``dengue-forecast``: an XGBoost forecaster (5 trees per horizon) pushed as version 1;
 - ``dengue-swap``: persistence (version 1, pushed) and seasonal naive (version 2, registered
   and approved, pushed only by the hot-swap test).
-Servers run as real processes on free ports: ``vigia serve`` on the workspace (the CLI path)
-and ``python -m vigia.serving`` on one bundle folder (the cluster path, like /mnt/models).
+Servers run as real processes on free ports (:mod:`vigia.serving.process`): ``vigia serve`` on
+the workspace (the CLI path) and ``python -m vigia.serving`` on one bundle folder (the cluster
+path, like /mnt/models).
 """
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pandas as pd
 
 from vigia.evaluate.gates import Decision
@@ -32,7 +29,6 @@ SWAP = "dengue-swap"
 BUNDLE_NAME = "dengue-bundle"
 # The gate's checks are real (backtest relative WIS); the bar is low so baselines pass it.
 TEST_GATE = {"max_relative_wis": 5.0}
-READY_TIMEOUT = 240.0
 # The main server (``vigia serve``) runs with this operator token; the bundle server without.
 OPERATOR_TOKEN = "serving-tests-operator-token-0123"
 
@@ -58,39 +54,6 @@ class Served:
 
     def url(self, path: str) -> str:
         return self.http + path
-
-
-def start(args: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    handle = open(log, "wb")  # noqa: SIM115 - owned by the child for its lifetime
-    return subprocess.Popen(
-        args, stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-    )
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited ({process.returncode}):\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:  # not listening yet
-            time.sleep(0.2)
-    raise AssertionError(f"server not ready after {READY_TIMEOUT}s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen[bytes], timeout: float = 30.0, signal_it: bool = True) -> int:
-    """SIGINT (Ctrl-C), as a user would (unless already sent); the exit code."""
-    if process.poll() is None:
-        if signal_it:
-            process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return int(process.returncode)
 
 
 def register(

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serving_helpers import MAIN, Served, Setup, start, stop, wait_ready
+from serving_helpers import MAIN, Served, Setup
 
-from vigia.serving.process import free_ports
+from vigia.serving.process import free_ports, wait_ready
+from vigia.serving.process import launch as start
+from vigia.serving.process import stop_server as stop
 
 TOKEN = "operator-token-for-tests-0123456789"
 V1 = f"/v1/models/{MAIN}:predict"

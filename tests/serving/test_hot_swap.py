@@ -64,7 +64,7 @@ class Load:
         for thread in self.threads:
             thread.join(timeout=60)
 
-    def wait_for(self, version: int, answers: int = 5, timeout: float = 90.0) -> None:
+    def wait_for(self, version: int, answers: int = 5, timeout: float = 300.0) -> None:
         """Until every client got ``answers`` answers in a row from ``version``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -19,7 +19,7 @@ from kserve.protocol.grpc import grpc_predict_v2_pb2_grpc as pb_grpc
 from serving_helpers import BUNDLE_NAME, MAIN, Served, Setup
 
 from vigia.features.forecast import FEATURES
-from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS
 from vigia.models.bundle import load_forecast_bundle
 from vigia.payloads import hashed_id, read_payloads
 from vigia.registry.store import ModelStore
@@ -179,7 +179,7 @@ def test_grpc_with_tritonclient_raw_tensors(server: Served, setup: Setup) -> Non
     script = Path(__file__).with_name("grpc_client.py")
     done = subprocess.run(
         [sys.executable, str(script), server.grpc, MAIN, "PIURA", "TUMBES"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout)

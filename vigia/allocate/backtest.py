@@ -28,7 +28,7 @@ from vigia.allocate.plan import equity_floors, window_demand
 from vigia.allocate.population import population_for
 from vigia.allocate.resources import Resource
 from vigia.errors import VigiaError
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
 
 LOOKBACK = 4
 NAIVE_RULES = ("last_4_weeks", "population")

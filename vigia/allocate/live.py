@@ -8,7 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from vigia.models.base import Forecaster, QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
+from vigia.models.base import Forecaster
 
 FORECAST_MODEL = "dengue-forecast"
 

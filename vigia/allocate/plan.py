@@ -24,7 +24,7 @@ from vigia.allocate.newsvendor import (
 from vigia.allocate.population import population_for
 from vigia.allocate.resources import Resource
 from vigia.errors import VigiaError
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
 
 PER = 100_000.0
 STALE_WEEKS = 4  # a region whose last report is older than this is left out of a live plan

@@ -6,13 +6,12 @@ where its ``units_per_case`` comes from (measured on data, or a stated planning 
 
 from __future__ import annotations
 
-import importlib.resources
 import math
-import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from vigia.configs import read_toml
 from vigia.errors import NotFoundError, VigiaError
 
 REQUIRED = ("label_en", "label_es", "unit", "units_per_case", "basis", "note")
@@ -73,18 +72,7 @@ def _parse(name: str, table: Any, origin: str) -> Resource:
 
 def load_resources(path: str | Path | None = None) -> dict[str, Resource]:
     """Resource definitions by name, from ``path`` or the shipped ``resources.toml``."""
-    if path is None:
-        text = (importlib.resources.files("vigia.allocate") / "resources.toml").read_text("utf-8")
-        origin = "resources.toml"
-    else:
-        file = Path(path)
-        if not file.is_file():
-            raise NotFoundError(f"{file}: resource file not found")
-        text, origin = file.read_text(encoding="utf-8"), str(file)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise VigiaError(f"{origin}: not valid TOML ({exc})") from None
+    data, origin = read_toml(path, "resources.toml", "resource file", package="vigia.allocate")
     tables = data.get("resources")
     if not isinstance(tables, dict) or not tables:
         raise VigiaError(f"{origin}: no [resources.NAME] tables")

@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say, workspace
+from vigia.cli.common import workspace
 from vigia.errors import VigiaError
+from vigia.progress import Step, say
 
 LATEST = "allocation"  # <out>/allocation.json and .csv
 
@@ -108,19 +109,14 @@ def _allocate(args: argparse.Namespace, resource: Any) -> int:
 
 def write_plan(document: dict[str, Any], table: Any, out: Path) -> None:
     """Write ``allocation.json`` and ``allocation.csv`` (replacing any earlier plan whole)."""
-    import os
-    import tempfile
+    from vigia.files import write_atomic
 
-    out.mkdir(parents=True, exist_ok=True)
     payloads = {
         out / f"{LATEST}.json": json.dumps(document, indent=2, default=str),
         out / f"{LATEST}.csv": table.to_csv(index=False, float_format="%.4g"),
     }
     for path, text in payloads.items():
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=out)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
 
 
 def _backtest(args: argparse.Namespace, resource: Any) -> int:

@@ -11,8 +11,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say, workspace
+from vigia.cli.common import workspace
 from vigia.errors import VigiaError
+from vigia.progress import Step, say
 
 
 def register(commands: Any) -> None:

@@ -11,9 +11,9 @@ import json
 import signal
 from typing import Any
 
-from vigia.cli.common import Step, say
 from vigia.cli.pipeline import add_training_options, print_outcome, run_training
 from vigia.errors import VigiaError
+from vigia.progress import Step, say
 from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 
 MODEL = "dengue-forecast"

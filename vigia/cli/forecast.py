@@ -15,8 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say
 from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.progress import Step, say
 
 
 def register(commands: Any) -> None:

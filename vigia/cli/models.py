@@ -7,7 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from vigia.cli.common import say, workspace
+from vigia.cli.common import workspace
+from vigia.progress import say
 
 
 def register(commands: Any) -> None:

@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say
 from vigia.cli.pipeline import add_training_options
+from vigia.progress import Step, say
 
 MODEL = "dengue-forecast"
 
@@ -70,15 +70,11 @@ def training_for_retrain(
     args: argparse.Namespace, ws: Any, model: str, end: str = ""
 ) -> dict[str, Any]:
     """Training pipeline arguments for a retraining of ``model`` started by a check."""
-    from vigia.cli.pipeline import training_overrides
-    from vigia.evaluate.gates import gate_config_text
-    from vigia.pipelines.training import training_arguments
+    from vigia.cli.pipeline import training_spec
+    from vigia.workflows.training import training_pipeline_arguments
 
-    return training_arguments(
-        ws,
-        gate_config_text(args.gates),
-        **{**training_overrides(args), "registered_name": model, "end": end or None},
-    )
+    spec = training_spec(args, registered_name=model, end=end or None)
+    return training_pipeline_arguments(ws, spec, args.gates)
 
 
 def print_status(status: dict[str, Any]) -> None:
@@ -116,8 +112,9 @@ def _run(args: argparse.Namespace) -> int:
         return _run_pipeline(args, ws, config_text)
 
     from vigia.cli.panel_options import panel_options
-    from vigia.monitor.check import MonitorPaths
-    from vigia.monitor.runner import ActualsSource, run_check
+    from vigia.monitor.collect import ActualsSource
+    from vigia.monitor.paths import MonitorPaths
+    from vigia.monitor.runner import run_check
 
     source = args.source if args.source == "peru" else str(Path(args.source).resolve())
     actuals = ActualsSource(
@@ -148,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
             say(f"weekly performance report: {published.files['weekly']}")
         say(f"status: {paths.status} · Evidently UI: vigia ui")
     if result.decision.action == "retrain" and not args.no_retrain:
-        from vigia.pipelines.retrain import start_retraining
+        from vigia.workflows.retrain import start_retraining
 
         with Step("retraining: training pipeline (the approval gate decides)"):
             outcome = start_retraining(
@@ -200,15 +197,20 @@ def print_risk_status(status: dict[str, Any]) -> None:
 
 def _run_risk(args: argparse.Namespace) -> int:
     from vigia.cli.common import workspace
-    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.paths import MonitorPaths
     from vigia.monitor.risk_config import load_risk_monitor_config
     from vigia.monitor.risk_runner import run_risk_check
+    from vigia.workflows.retrain import start_risk_retraining
 
     config = load_risk_monitor_config(args.config)
     if args.kfp:
         say("note: --kfp is the forecaster's monitoring pipeline; a risk check runs in-process")
     ws = workspace(args)
     paths = MonitorPaths.from_workspace(ws)
+
+    def retraining(model: dict[str, Any], as_of: Any) -> dict[str, Any]:
+        return start_risk_retraining(model, as_of, ws.root, paths.reports_root)
+
     with Step(f"risk monitoring check of {args.model}"):
         outcome = run_risk_check(
             paths,
@@ -218,8 +220,7 @@ def _run_risk(args: argparse.Namespace) -> int:
             end=args.as_of,
             labels=args.labels,
             pushgateway=args.pushgateway,
-            retrain=not args.no_retrain,
-            workspace_root=ws.root,
+            retrain=None if args.no_retrain else retraining,
         )
     status = {**outcome.check.status(), "report": str(outcome.published.files["html"])}
     if args.json:
@@ -242,13 +243,13 @@ def _run_risk(args: argparse.Namespace) -> int:
 
 
 def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
-    from vigia.cli.pipeline import training_overrides
+    from vigia.cli.pipeline import training_spec
     from vigia.evaluate.gates import gate_config_text
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.monitoring import create_monitoring_pipeline, monitoring_arguments
 
-    training = training_overrides(args)
+    training = training_spec(args).overrides()
     overrides = {
         "model_name": args.model,
         "as_of": args.as_of,

@@ -8,8 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import say, workspace
+from vigia.cli.common import unmade_workspace
 from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.progress import say
 
 PIPELINES = ("training",)
 DEFAULT_COMPILED = Path("pipelines/compiled")
@@ -103,84 +104,33 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    source = args.source
-    if source != "peru":
-        source = str(Path(source).resolve())
-    return {
-        "source": source,
-        "region_col": args.region_col,
-        "date_col": args.date_col,
-        "target_col": args.target_col,
-        "regions": args.regions,
-        "method": args.method,
-        "seed": args.seed,
-        "backtest_years": args.backtest_years,
-        "refit_every": args.refit_every,
-        "panel_options": panel_options(args).to_json(),
-        "replace_scope": args.replace_scope,
-    }
+def training_spec(args: argparse.Namespace, **changes: Any) -> Any:
+    """The :class:`vigia.workflows.training.TrainingSpec` the training options ask for."""
+    from vigia.workflows.training import TrainingSpec
 
-
-def preflight(overrides: dict[str, Any]) -> None:
-    """Validate the data source before starting a run, so bad input fails in a second with one
-    readable line (the ingest step validates again inside the pipeline): the panel's contract,
-    and whether it is long enough for the evaluate step's backtest."""
-    from vigia.data.ingest import ingest_panel
-    from vigia.data.read import PanelOptions
-    from vigia.errors import VigiaError
-    from vigia.evaluate.backtest import MIN_ORIGIN_WEEKS, default_origins, forecastable
-    from vigia.models.base import HORIZONS
-
-    options = PanelOptions.from_json(overrides.get("panel_options") or "")
-    panel, _ = ingest_panel(
-        overrides["source"],
-        regions=overrides["regions"] or "",
-        end=overrides.get("end") or "",
-        options=PanelOptions(
-            **{
-                **options.__dict__,
-                "region_col": overrides["region_col"] or "region",
-                "date_col": overrides["date_col"] or "week_start",
-                "target_col": overrides["target_col"] or "cases",
-            }
-        ),
-    )
-    years = overrides.get("backtest_years") or 2.0
-    origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
-    if len(forecastable(panel, origins)) == 0:
-        raise VigiaError(
-            f"no region has {MIN_ORIGIN_WEEKS} reported weeks before any backtest origin "
-            f"({origins[0]:%Y-%m-%d} … {origins[-1]:%Y-%m-%d}); the panel is too short to evaluate"
-        )
-
-
-def run_training(args: argparse.Namespace, quiet: bool = False, **extra: Any) -> dict[str, Any]:
-    """Validate inputs, run the training pipeline locally, return its outcome."""
-    from vigia.evaluate.gates import gate_config_text
-
-    overrides = {**training_overrides(args), **extra}
-    gates = gate_config_text(args.gates)
-    preflight(overrides)  # before touching the workspace: bad input changes nothing
-    ws = workspace(args)
-
-    from vigia.images import image_ref
-    from vigia.pipelines.local import run_pipeline_locally
-    from vigia.pipelines.training import (
-        create_training_pipeline,
-        read_training_outcome,
-        training_arguments,
+    return TrainingSpec(
+        source=args.source,
+        region_col=args.region_col,
+        date_col=args.date_col,
+        target_col=args.target_col,
+        regions=args.regions,
+        method=args.method,
+        seed=args.seed,
+        backtest_years=args.backtest_years,
+        refit_every=args.refit_every,
+        panel_options=panel_options(args),
+        replace_scope=args.replace_scope,
+        **changes,
     )
 
-    pipeline = create_training_pipeline(image_ref("project", "local"))
-    run = run_pipeline_locally(
-        pipeline,
-        training_arguments(ws, gates, **overrides),
-        ws,
-        runner=getattr(args, "runner", "subprocess"),
-        quiet=quiet,
-    )
-    return read_training_outcome(run)
+
+def run_training(args: argparse.Namespace, quiet: bool = False, **changes: Any) -> dict[str, Any]:
+    """Train as the options say (:func:`vigia.workflows.training.run_training`)."""
+    from vigia.workflows.training import run_training as train
+
+    spec = training_spec(args, **changes)
+    runner = getattr(args, "runner", "subprocess")
+    return train(unmade_workspace(args), spec, args.gates, runner=runner, quiet=quiet)
 
 
 def print_outcome(outcome: dict[str, Any]) -> None:

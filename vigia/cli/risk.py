@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import Step, say, workspace
+from vigia.cli.common import workspace
+from vigia.progress import Step, say
 
 OUTPUT_FILES = {
     "metrics": "metrics.json",
@@ -167,33 +168,26 @@ def _train(args: argparse.Namespace) -> int:
             f"{', '.join(card['positive'])}: {100 * card['prevalence']:.1f} %"
         )
         name, task_json = task.name, task.to_json()
-    from vigia.images import image_ref
-    from vigia.pipelines.local import run_pipeline_locally
-    from vigia.pipelines.risk import create_risk_pipeline, read_risk_outcome, risk_arguments
     from vigia.risk.workflow import metrics_table
+    from vigia.workflows.risk_training import run_risk_training
 
     ws = workspace(args)
     say(f"▶ risk pipeline for {source if args.dataset else args.data.name} → model {name}")
-    run = run_pipeline_locally(
-        create_risk_pipeline(image_ref("project", "local")),
-        risk_arguments(
-            ws,
-            gates,
-            registered_name=name,
-            source=source,
-            task_json=task_json,
-            sample_rows=args.sample,
-            families=args.families,
-            n_iter=args.n_iter,
-            folds=args.folds,
-            calibration=args.calibration,
-            seed=args.seed,
-            jobs=args.jobs,
-        ),
+    outcome = run_risk_training(
         ws,
+        gates,
         runner=args.runner,
+        registered_name=name,
+        source=source,
+        task_json=task_json,
+        sample_rows=args.sample,
+        families=args.families,
+        n_iter=args.n_iter,
+        folds=args.folds,
+        calibration=args.calibration,
+        seed=args.seed,
+        jobs=args.jobs,
     )
-    outcome = read_risk_outcome(run)
     args.out.mkdir(parents=True, exist_ok=True)
     for key, filename in OUTPUT_FILES.items():
         shutil.copyfile(outcome["files"][key], args.out / filename)
@@ -234,7 +228,8 @@ def _datasets(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> int:
     from vigia.monitor.risk_config import load_risk_monitor_config
-    from vigia.monitor.risk_replay import ReplaySetup, ReplayWeek, run_risk_replay, timeline_table
+    from vigia.monitor.risk_replay import ReplayWeek, timeline_table
+    from vigia.workflows.risk_replay import ReplaySetup, run_risk_replay
 
     def show(week: ReplayWeek) -> None:
         auc = "   –  " if week.estimated_roc_auc is None else f"{week.estimated_roc_auc:.3f}"

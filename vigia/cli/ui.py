@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from vigia.cli.common import say
+from vigia.progress import say
 
 
 def register(commands: Any) -> None:
@@ -30,7 +30,7 @@ def ui_command(folder: str, host: str, port: int) -> list[str]:
 
 def _ui(args: argparse.Namespace) -> int:
     from vigia.cli.common import workspace
-    from vigia.monitor.check import MonitorPaths
+    from vigia.monitor.paths import MonitorPaths
 
     folder = MonitorPaths.from_workspace(workspace(args)).evidently
     if not folder.exists():

@@ -21,13 +21,13 @@ How irregular input is put on that grid (rules documented in ``docs/forecasting.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from vigia.data.lines import lines_text
 from vigia.data.read import MISSING_RULES, PanelOptions, read_table
 from vigia.data.weeks import (
     WEEK_SYSTEMS,
@@ -38,23 +38,11 @@ from vigia.data.weeks import (
 from vigia.errors import DataContractError
 
 PANEL_COLUMNS = ("region", "week_start", "cases")
-MAX_LISTED = 5
 MAX_WEEKLY_CASES = 1e8  # no region reports 100 million cases in a week: a unit or export error
 DATE_FORMATS = ("%Y-%m-%d", "ISO8601", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 # cells that mean "no value" in exports (besides an empty cell)
 MISSING_MARKS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "."})
 Notes = dict[str, Any]
-
-
-def lines_text(positions: Sequence[int] | np.ndarray | pd.Index) -> str:
-    """'lines 2, 5, 9 (+3 more)' for 0-based data-row positions (header is line 1)."""
-    numbers = [int(p) + 2 for p in list(positions)[:MAX_LISTED]]
-    more = len(positions) - len(numbers)
-    text = ("line " if len(positions) == 1 else "lines ") + ", ".join(map(str, numbers))
-    return text + (f" (+{more} more)" if more > 0 else "")
-
-
-_lines = lines_text  # the name vigia.risk.validate imports
 
 
 def _read_text(path: Path) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vigia.data.lines import lines_text
 from vigia.errors import DataContractError
 
 WEEK_RULES = ("auto", "mmwr", "iso", "none")
@@ -49,8 +50,6 @@ def week_start_from_number(year: pd.Series, week: pd.Series, system: str) -> pd.
     Raises:
         DataContractError: A week number outside 1…52/53 for its year (naming the lines).
     """
-    from vigia.data.contract import lines_text  # the one line-number formatter
-
     years = year.to_numpy(dtype="int64")
     weeks = week.to_numpy(dtype="int64")
     start = week_one_start(years, system)

@@ -22,10 +22,10 @@ import pandas as pd
 
 from vigia.errors import VigiaError
 from vigia.evaluate.forecast_scores import compare_methods, score_table
-from vigia.models.base import Forecaster, QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
+from vigia.models.base import Forecaster, ForecasterFactory
 
 MIN_ORIGIN_WEEKS = 13  # reported weeks a region needs up to an origin to be forecast there
-ForecasterFactory = Callable[[], Forecaster]
 Progress = Callable[[str], None]
 
 
@@ -104,16 +104,6 @@ class BacktestResult:
             },
             "seconds": {name: round(value, 2) for name, value in self.seconds.items()},
         }
-
-
-def forecast_block(
-    panel: pd.DataFrame, factory: ForecasterFactory, block: list[pd.Timestamp]
-) -> QuantileForecast:
-    """Fit a fresh model on the weeks up to ``block[0]`` and forecast from every origin of the
-    block, each from the weeks up to that origin only."""
-    model = factory().fit(panel[panel["week_start"] <= block[0]])
-    # The model is not even handed weeks after the block's last origin.
-    return model.predict_origins(panel[panel["week_start"] <= block[-1]], block)
 
 
 def rolling_origin_backtest(

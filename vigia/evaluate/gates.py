@@ -6,12 +6,11 @@ artifact and stored with the model version, so "why is this model live?" always 
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vigia.configs import config_text, parse_toml, read_toml
 from vigia.errors import VigiaError
 
 
@@ -94,17 +93,17 @@ class Decision:
 
 def load_gate_config(path: str | Path | None = None, section: str = "forecast") -> dict[str, Any]:
     """Thresholds of one gate section, from ``path`` or the packaged ``configs/gates.toml``."""
-    if path is None:
-        text = (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise VigiaError(f"gate config {path}: {exc.strerror}") from None
-    try:
-        config = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise VigiaError(f"gate config {path or 'gates.toml'}: invalid TOML ({exc})") from None
+    config, _ = read_toml(path, "gates.toml", "gate config")
+    return _section(config, section)
+
+
+def parse_gate_config(text: str, section: str = "forecast") -> dict[str, Any]:
+    """Thresholds of one gate section from the TOML text a pipeline step receives (empty text:
+    no thresholds, so nothing is approved)."""
+    return _section(parse_toml(text, "gate config"), section) if text.strip() else {}
+
+
+def _section(config: dict[str, Any], section: str) -> dict[str, Any]:
     values = config.get(section, {})
     if not isinstance(values, dict):
         raise VigiaError(f"gate config: [{section}] must be a table")
@@ -114,13 +113,9 @@ def load_gate_config(path: str | Path | None = None, section: str = "forecast") 
 def gate_config_text(path: str | Path | None = None) -> str:
     """The gate TOML to pass to a pipeline (the packaged default unless ``path``), validated
     first: a clear error now instead of a failed task later."""
-    load_gate_config(path)
-    if path is None:
-        return (importlib.resources.files("vigia") / "configs" / "gates.toml").read_text("utf-8")
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VigiaError(f"gate config {path}: {exc.strerror}") from None
+    text, label = config_text(path, "gates.toml", "gate config")
+    _section(parse_toml(text, label), "forecast")
+    return text
 
 
 FORECAST_CHECKS = {

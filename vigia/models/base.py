@@ -1,17 +1,13 @@
-"""What every forecaster shares: quantile levels, the forecast container, the interface.
-
-A forecast made at an *origin* (the ``week_start`` of the last observed week) covers horizons
-1…H weeks ahead, each as a set of quantiles. Values live in one array of shape
-``(rows, horizons, levels)``, sorted along the last axis (quantiles never cross).
-"""
+"""What every forecaster shares: the interface (:class:`Forecaster`), saving and loading, and
+the origins a forecast starts from. The forecast itself (:class:`QuantileForecast`, levels,
+horizons) is :mod:`vigia.forecasts.quantiles`."""
 
 from __future__ import annotations
 
 import importlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -19,121 +15,11 @@ import numpy as np
 import pandas as pd
 
 from vigia.errors import VigiaError
-from vigia.evaluate.endemic import EndemicChannel, endemic_channel
+from vigia.forecasts.endemic import EndemicChannel, endemic_channel
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS, QuantileForecast
 
-# The 23 quantile levels of the CDC FluSight / COVID-19 Forecast Hub standard.
-FLUSIGHT_LEVELS: tuple[float, ...] = (
-    0.01,
-    0.025,
-    0.05,
-    0.10,
-    0.15,
-    0.20,
-    0.25,
-    0.30,
-    0.35,
-    0.40,
-    0.45,
-    0.50,
-    0.55,
-    0.60,
-    0.65,
-    0.70,
-    0.75,
-    0.80,
-    0.85,
-    0.90,
-    0.95,
-    0.975,
-    0.99,
-)
-HORIZONS: tuple[int, ...] = (1, 2, 3, 4)
 MODEL_FILE = "forecaster.json"
 ENDEMIC_FILE = "endemic.json"
-
-
-@dataclass
-class QuantileForecast:
-    """Quantile forecasts for many (region, origin) rows.
-
-    Attributes:
-        keys: One row per forecast: ``region`` (str) and ``origin`` (datetime64).
-        values: Array ``(len(keys), len(horizons), len(levels))``, sorted on the last axis.
-        horizons: Weeks ahead, e.g. ``(1, 2, 3, 4)``.
-        levels: Quantile levels in increasing order.
-    """
-
-    keys: pd.DataFrame
-    values: np.ndarray
-    horizons: tuple[int, ...]
-    levels: tuple[float, ...]
-
-    def __post_init__(self) -> None:
-        self.keys = self.keys[["region", "origin"]].reset_index(drop=True)
-        expected = (len(self.keys), len(self.horizons), len(self.levels))
-        if self.values.shape != expected:
-            raise ValueError(f"values shape {self.values.shape} != {expected}")
-
-    def level_index(self, level: float) -> int:
-        """Position of a quantile level (exact match within 1e-9)."""
-        for i, candidate in enumerate(self.levels):
-            if abs(candidate - level) < 1e-9:
-                return i
-        raise KeyError(f"quantile level {level} not in forecast")
-
-    def quantile(self, level: float) -> np.ndarray:
-        """``(rows, horizons)`` values of one quantile level."""
-        return self.values[:, :, self.level_index(level)]
-
-    @property
-    def median(self) -> np.ndarray:
-        return self.quantile(0.5)
-
-    def to_frame(self) -> pd.DataFrame:
-        """Long format: region, origin, horizon, target_week, quantile, value."""
-        n, h, q = self.values.shape
-        origin = np.repeat(self.keys["origin"].to_numpy(), h * q)
-        horizon = np.tile(np.repeat(np.asarray(self.horizons), q), n)
-        return pd.DataFrame(
-            {
-                "region": np.repeat(self.keys["region"].to_numpy(), h * q),
-                "origin": origin,
-                "horizon": horizon,
-                "target_week": origin + pd.to_timedelta(7 * horizon, unit="D"),
-                "quantile": np.tile(np.asarray(self.levels), n * h),
-                "value": self.values.reshape(-1),
-            }
-        )
-
-    @classmethod
-    def empty(cls, horizons: Sequence[int], levels: Sequence[float]) -> QuantileForecast:
-        """A forecast with no rows."""
-        keys = pd.DataFrame(
-            {"region": pd.Series([], dtype=str), "origin": pd.Series([], dtype="datetime64[ns]")}
-        )
-        return cls(keys, np.empty((0, len(horizons), len(levels))), tuple(horizons), tuple(levels))
-
-    def take(self, positions: np.ndarray) -> QuantileForecast:
-        """The rows at ``positions`` (integer positions or a boolean mask)."""
-        keys = self.keys.iloc[np.asarray(positions)]
-        return QuantileForecast(keys, self.values[positions], self.horizons, self.levels)
-
-    @classmethod
-    def concat(cls, parts: Sequence[QuantileForecast]) -> QuantileForecast:
-        """Stack forecasts with the same horizons and levels."""
-        first = parts[0]
-        return cls(
-            keys=pd.concat([p.keys for p in parts], ignore_index=True),
-            values=np.concatenate([p.values for p in parts], axis=0),
-            horizons=first.horizons,
-            levels=first.levels,
-        )
-
-
-def finalize_quantiles(values: np.ndarray) -> np.ndarray:
-    """Make raw quantile predictions valid counts: finite, non-negative, non-crossing."""
-    values = np.nan_to_num(np.asarray(values, dtype="float64"), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.sort(np.clip(values, 0.0, None), axis=-1)
 
 
 def reported(history: pd.DataFrame) -> pd.DataFrame:
@@ -193,13 +79,19 @@ class Forecaster(ABC):
     ) -> None:
         self.horizons = tuple(int(h) for h in horizons)
         self.levels = tuple(float(q) for q in sorted(levels))
-        # The endemic channel of the training panel: saved with the model so that outbreak
-        # alerts (vigia.evaluate.endemic.forecast_alerts) need no raw data when serving.
+        # The endemic channel of the training panel, set by fit: saved with the model so that
+        # outbreak alerts (vigia.forecasts.endemic.forecast_alerts) need no raw data to serve.
         self.endemic: EndemicChannel | None = None
 
-    @abstractmethod
     def fit(self, panel: pd.DataFrame) -> Self:
-        """Learn from a panel; returns self."""
+        """Learn from a panel (:meth:`learn`) and keep its endemic channel; returns self."""
+        self.learn(panel)
+        self.endemic = endemic_channel(panel)
+        return self
+
+    @abstractmethod
+    def learn(self, panel: pd.DataFrame) -> None:
+        """Learn from a panel (what :meth:`fit` does, apart from the endemic channel)."""
 
     @abstractmethod
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
@@ -225,10 +117,6 @@ class Forecaster(ABC):
         if not parts:
             return QuantileForecast.empty(self.horizons, self.levels)
         return QuantileForecast.concat(parts)
-
-    def remember_endemic(self, panel: pd.DataFrame) -> None:
-        """Keep the endemic channel of ``panel`` (call at the end of ``fit``)."""
-        self.endemic = endemic_channel(panel)
 
     # --- persistence -------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:
@@ -277,3 +165,16 @@ def load_forecaster(folder: str | Path) -> Forecaster:
             json.loads(endemic_file.read_text(encoding="utf-8"))
         )
     return model
+
+
+ForecasterFactory = Callable[[], Forecaster]
+
+
+def forecast_block(
+    panel: pd.DataFrame, factory: ForecasterFactory, block: list[pd.Timestamp]
+) -> QuantileForecast:
+    """Fit a fresh model on the weeks up to ``block[0]`` and forecast from every origin of the
+    block, each from the weeks up to that origin only."""
+    model = factory().fit(panel[panel["week_start"] <= block[0]])
+    # The model is not even handed weeks after the block's last origin.
+    return model.predict_origins(panel[panel["week_start"] <= block[-1]], block)

@@ -10,20 +10,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    last_origins,
-    reported,
 )
+from vigia.models.base import Forecaster, last_origins, reported
 
 SEASON = 52
 
@@ -50,9 +48,8 @@ class Persistence(Forecaster):
 
     name = "persistence"
 
-    def fit(self, panel: pd.DataFrame) -> Self:
-        self.remember_endemic(panel)
-        return self
+    def learn(self, panel: pd.DataFrame) -> None:
+        """Nothing to learn: the forecast comes from the history it is given."""
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         levels = np.asarray(self.levels)
@@ -72,9 +69,8 @@ class SeasonalNaive(Forecaster):
 
     name = "seasonal_naive"
 
-    def fit(self, panel: pd.DataFrame) -> Self:
-        self.remember_endemic(panel)
-        return self
+    def learn(self, panel: pd.DataFrame) -> None:
+        """Nothing to learn: the forecast comes from the history it is given."""
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         levels = np.asarray(self.levels)
@@ -115,10 +111,8 @@ class Constant(Forecaster):
     def params(self) -> dict[str, Any]:
         return {**super().params(), "value": self.value}
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         self.value = float(panel["cases"].mean())
-        self.remember_endemic(panel)
-        return self
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         keys = last_origins(history)

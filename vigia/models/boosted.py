@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,16 +31,13 @@ from vigia.errors import VigiaError
 from vigia.features.forecast import FEATURES, build_features, future_targets, history_weeks
 from vigia.features.spatial import SPATIAL, spatial_features
 from vigia.features.trend import trend_features, trend_names
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    origin_rows,
-    reported,
-    reported_mask,
 )
+from vigia.models.base import Forecaster, origin_rows, reported, reported_mask
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
 # Levels the boosters learn (each costs one tree per round); the 23 FluSight levels are
@@ -189,7 +186,7 @@ class BoostedForecaster(Forecaster):
             "nthread": self.n_jobs,
         }
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         rows, y = self._training_rows(panel)
         if not rows["is_target"].astype(bool).any():
             raise VigiaError(
@@ -214,8 +211,6 @@ class BoostedForecaster(Forecaster):
                     num_boost_round=self.n_estimators,
                 )
             )
-        self.remember_endemic(panel)
-        return self
 
     def _forecast(self, rows: pd.DataFrame) -> QuantileForecast:
         stacked = self._stacked(rows)

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    last_origins,
-    reported,
 )
+from vigia.models.base import Forecaster, last_origins, reported
 
 TRAINING_FILE = "training_series.parquet"
 MIN_WEEKS = 10  # shorter regions (or all-constant ones) fall back to the last value
@@ -81,7 +79,7 @@ class StatsForecaster(Forecaster):
     def _new_model(self) -> Any:
         raise NotImplementedError
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         ordered = reported(panel).sort_values(["region", "week_start"])
         self.training = ordered[["region", "week_start", "cases"]].reset_index(drop=True)
         self.models = {}
@@ -89,8 +87,6 @@ class StatsForecaster(Forecaster):
             y = bridged(group["cases"].to_numpy(dtype="float64"))
             if len(y) >= MIN_WEEKS and np.ptp(y[-MIN_WEEKS:]) > 0:
                 self.models[str(region)] = self._new_model().fit(y)
-        self.remember_endemic(panel)
-        return self
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         keys = last_origins(history)

@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 
-from vigia.evaluate.forecast_scores import wis_parts
+from vigia.forecasts.wis import wis_parts
 
 SPREADS = (0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,16 +23,13 @@ from scipy.stats import nbinom
 
 from vigia.errors import VigiaError
 from vigia.features.spatial import peru_adjacency
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    origin_rows,
-    reported,
-    reported_mask,
 )
+from vigia.models.base import Forecaster, origin_rows, reported, reported_mask
 
 STATE_FILE = "count_ar.json"
 REGRESSORS = ("const", "log_last", "log_prev3", "log_neighbours", "log_region_mean", "sin", "cos")
@@ -136,7 +133,7 @@ class CountARForecaster(Forecaster):
         self.coefficients: dict[int, np.ndarray] = {}
         self.alpha: dict[int, float] = {}
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         frame = count_regressors(panel)
         ordered = panel.sort_values(["region", "week_start"]).reset_index(drop=True)
         grouped = ordered["cases"].astype("float64").groupby(ordered["region"], sort=False)
@@ -151,8 +148,6 @@ class CountARForecaster(Forecaster):
                     "train on"
                 )
             self.coefficients[h], self.alpha[h] = fit_negative_binomial(x[rows], y[rows])
-        self.remember_endemic(panel)
-        return self
 
     def _forecast(self, frame: pd.DataFrame) -> QuantileForecast:
         levels = np.asarray(self.levels)

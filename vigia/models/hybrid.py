@@ -23,22 +23,20 @@ import json
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from vigia.errors import VigiaError
-from vigia.evaluate.backtest import forecast_block
-from vigia.evaluate.forecast_scores import observed
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    load_forecaster,
 )
+from vigia.forecasts.wis import observed
+from vigia.models.base import Forecaster, forecast_block, load_forecaster
 from vigia.models.baselines import Persistence
 from vigia.models.boosted import BoostedForecaster
 from vigia.models.classical import AutoARIMAForecaster, AutoETSForecaster
@@ -156,7 +154,7 @@ class HybridForecaster(Forecaster):
         values = np.stack([f.values for f in forecasts])
         return values, observed(forecasts[0], panel)
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         values, y = self.out_of_sample(panel)
         self.fold_origins = int(values.shape[1])
         self.weights = np.full((len(self.members), len(self.horizons)), 1 / len(self.members))
@@ -172,8 +170,6 @@ class HybridForecaster(Forecaster):
             for name, w in zip(self.members, self.weights, strict=True)
             if w.sum() > 0
         }
-        self.remember_endemic(panel)
-        return self
 
     # --- prediction ----------------------------------------------------------------------------
     def _combine(self, forecasts: list[QuantileForecast]) -> QuantileForecast:

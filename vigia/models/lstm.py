@@ -16,7 +16,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,16 +28,13 @@ from vigia.features.forecast import (
     level_weights,
     sequence_windows,
 )
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    origin_rows,
-    reported,
-    reported_mask,
 )
+from vigia.models.base import Forecaster, origin_rows, reported, reported_mask
 
 ONNX_FILE = "lstm.onnx"
 INPUT_NAME = "x"
@@ -88,7 +85,7 @@ class LSTMForecaster(Forecaster):
         }
 
     # --- training (TensorFlow) -----------------------------------------------------------------
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         frame, windows = sequence_windows(panel, self.window)
         targets = future_targets(panel, self.horizons).to_numpy()
         history_weeks = frame.groupby("region", sort=False).cumcount().to_numpy() + 1
@@ -110,8 +107,6 @@ class LSTMForecaster(Forecaster):
         )
         self.onnx_model = _export_onnx(network, self.window)
         self._session = None
-        self.remember_endemic(panel)
-        return self
 
     def _spec(self) -> dict[str, Any]:
         return {

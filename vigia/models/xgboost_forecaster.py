@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,16 +25,13 @@ from vigia.features.forecast import (
     history_weeks,
     level_weights,
 )
-from vigia.models.base import (
+from vigia.forecasts.quantiles import (
     FLUSIGHT_LEVELS,
     HORIZONS,
-    Forecaster,
     QuantileForecast,
     finalize_quantiles,
-    origin_rows,
-    reported,
-    reported_mask,
 )
+from vigia.models.base import Forecaster, origin_rows, reported, reported_mask
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
 
@@ -93,7 +90,7 @@ class XGBoostForecaster(Forecaster):
             "nthread": self.n_jobs,
         }
 
-    def fit(self, panel: pd.DataFrame) -> Self:
+    def learn(self, panel: pd.DataFrame) -> None:
         features = build_features(panel)
         targets = future_targets(panel, self.horizons)
         # a row needs MIN_HISTORY weeks of history and a reported origin week
@@ -115,8 +112,6 @@ class XGBoostForecaster(Forecaster):
             self.boosters[h] = xgb.train(
                 self._train_params(), matrix, num_boost_round=self.n_estimators
             )
-        self.remember_endemic(panel)
-        return self
 
     def _anchor(self, features: pd.DataFrame) -> pd.Series:
         if self.anchor == "last":

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from vigia.configs import config_text, parse_toml
 from vigia.errors import VigiaError
 
 # Evidently's names of the numeric drift methods we allow (short name → Evidently's stattest).
@@ -72,35 +71,19 @@ def load_monitor_config(path: str | Path | None = None) -> MonitorConfig:
     Raises:
         VigiaError: The file cannot be read, is not TOML, or holds an unknown key or bad value.
     """
-    if path is None:
-        text = (importlib.resources.files("vigia") / "configs" / "monitor.toml").read_text("utf-8")
-        label = "monitor.toml"
-    else:
-        label = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
-    return parse_monitor_config(text, label)
+    return parse_monitor_config(*config_text(path, "monitor.toml", "monitoring config"))
 
 
 def monitor_config_text(path: str | Path | None = None) -> str:
     """The monitoring TOML to pass to a pipeline (packaged default unless ``path``), validated."""
-    load_monitor_config(path)
-    if path is None:
-        return (importlib.resources.files("vigia") / "configs" / "monitor.toml").read_text("utf-8")
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VigiaError(f"monitoring config {path}: {exc.strerror}") from None
+    text, label = config_text(path, "monitor.toml", "monitoring config")
+    parse_monitor_config(text, label)
+    return text
 
 
 def parse_monitor_config(text: str, label: str = "monitoring config") -> MonitorConfig:
     """Thresholds from TOML text (see :func:`load_monitor_config`)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise VigiaError(f"{label}: invalid TOML ({exc})") from None
+    data = parse_toml(text, label)
     values: dict[str, Any] = {}
     for section, content in data.items():
         if section not in SECTIONS or not isinstance(content, dict):

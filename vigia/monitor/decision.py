@@ -8,11 +8,18 @@ the value is *at or above* it. The decision is the most severe action among the 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from vigia.monitor.config import MonitorConfig
 from vigia.monitor.drift import DriftResult
 from vigia.monitor.performance import PerformanceResult
+
+if TYPE_CHECKING:
+    from vigia.monitor.collect import CheckData
+    from vigia.monitor.measure import Measurements
 
 NOTHING, WARN, RETRAIN = "nothing", "warn", "retrain"
 ACTIONS = (NOTHING, WARN, RETRAIN)
@@ -166,3 +173,112 @@ def decide(
     if no_data:
         notes.insert(0, "no data: no logged forecasts of the live version in the window")
     return MonitorDecision(action, no_data, triggers, notes)
+
+
+@dataclass
+class CheckResult:
+    """Everything one check found and decided."""
+
+    checked_at: str
+    as_of: pd.Timestamp
+    model: dict[str, Any]
+    window: dict[str, Any]
+    data_drift: DriftResult
+    prediction_drift: DriftResult
+    performance: PerformanceResult
+    decision: MonitorDecision
+    config: dict[str, Any] = field(default_factory=dict)
+    last_prediction_ts: str | None = None
+
+    @property
+    def name(self) -> str:
+        """A name for this check's report folder: the week checked and the time of the check."""
+        stamp = self.checked_at.replace(":", "").replace("-", "")[:15]
+        return f"{self.as_of:%Y-%m-%d}_{stamp}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "checked_at": self.checked_at,
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "model": self.model,
+            "window": self.window,
+            "data_drift": self.data_drift.to_dict(),
+            "prediction_drift": self.prediction_drift.to_dict(),
+            "performance": self.performance.to_dict(),
+            "decision": self.decision.to_dict(),
+            "config": self.config,
+            "last_prediction_ts": self.last_prediction_ts,
+        }
+
+    def status(self) -> dict[str, Any]:
+        """The short document the dashboard and the Prometheus export read."""
+        overall = self.performance.overall if self.performance.assessed else {}
+        last_ts = None
+        if self.last_prediction_ts:
+            last_ts = datetime.fromisoformat(self.last_prediction_ts).timestamp()
+        return {
+            "checked_at": self.checked_at,
+            "checked_at_ts": datetime.fromisoformat(self.checked_at).timestamp(),
+            "as_of": f"{self.as_of:%Y-%m-%d}",
+            "model": self.model["name"],
+            "live_version": self.model["version"],
+            "decision": self.decision.action,
+            "no_data": self.decision.no_data,
+            "reasons": self.decision.reasons,
+            "drift_share": self.data_drift.share,
+            "drifted_features": self.data_drift.drifted,
+            "prediction_drift_share": self.prediction_drift.share,
+            "rolling_relative_wis": overall.get("relative_wis"),
+            "coverage_90": overall.get("coverage_90"),
+            "wis": overall.get("wis"),
+            "scored": self.performance.scored,
+            "backtest_relative_wis": self.model.get("backtest_relative_wis"),
+            "rows": self.window["rows"],
+            "skipped_lines": self.window["skipped_lines"],
+            "last_prediction_ts": last_ts,
+        }
+
+
+def conclude(data: CheckData, measured: Measurements, config: MonitorConfig) -> CheckResult:
+    """Step 3 of a monitoring check: the decision (:func:`decide`) and the check's full result
+    from what was collected and measured."""
+    data_drift = measured.data_drift
+    prediction_drift = measured.prediction_drift
+    performance = measured.performance
+    window = data.window(config.weeks)
+    last_week = data.model.last_week
+    new_weeks = None if last_week is None else int((data.as_of - last_week).days // 7)
+    decision = decide(
+        data_drift,
+        prediction_drift,
+        performance,
+        config,
+        data.model.backtest_relative_wis,
+        new_weeks=new_weeks,
+        rows=len(window),
+        recent_retrain=data.recent_retrain,
+    )
+    start = data.as_of - pd.Timedelta(weeks=config.weeks)
+    return CheckResult(
+        checked_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        as_of=data.as_of,
+        model=data.model.to_dict(),
+        window={
+            "start": f"{start:%Y-%m-%d}",
+            "end": f"{data.as_of:%Y-%m-%d}",
+            "rows": len(window),
+            "regions": int(window.inputs["region"].nunique()) if len(window) else 0,
+            "requests": data.logged.requests,
+            "logged_rows": len(data.logged),
+            "skipped_lines": data.logged.skipped_lines,
+            "skipped_rows": data.logged.skipped_rows,
+            "other_versions": data.logged.other_versions,
+            "new_weeks": new_weeks,
+        },
+        data_drift=data_drift,
+        prediction_drift=prediction_drift,
+        performance=performance,
+        decision=decision,
+        config=config.to_dict(),
+        last_prediction_ts=data.last_prediction_ts,
+    )

@@ -10,10 +10,10 @@ left out rather than exported as a number nobody measured.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from vigia.files import write_atomic
 
 JOB = "vigia-monitoring"
 
@@ -85,12 +85,7 @@ def write_textfile(
     """Write the metrics atomically to ``path`` (textfile-collector format)."""
     from prometheus_client import generate_latest
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(generate_latest(build_registry(status, gauges)))
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, generate_latest(build_registry(status, gauges)))
 
 
 def push(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vigia.evaluate.forecast_scores import compare_methods, score_table
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
 from vigia.models.baselines import Persistence
 from vigia.monitor.window import LoggedForecasts
 

@@ -1,7 +1,7 @@
 """Writing a check out: reports, status, history, Prometheus metrics, the Evidently project and
 the MLflow record of the decision.
 
-Layout under ``<workspace>/reports/monitoring/`` (:class:`~vigia.monitor.check.MonitorPaths`)::
+Layout under ``<workspace>/reports/monitoring/`` (:class:`~vigia.monitor.paths.MonitorPaths`)::
 
     status.json            the latest check, short (the dashboard and alerts read it)
     history.jsonl          one status line per check, oldest first (+ retraining outcomes)
@@ -15,16 +15,17 @@ Layout under ``<workspace>/reports/monitoring/`` (:class:`~vigia.monitor.check.M
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from vigia.files import write_json_atomic
 from vigia.monitor import evidently_project, metrics, reports
-from vigia.monitor.check import CheckResult, MonitorPaths, check_timestamp
+from vigia.monitor.collect import check_timestamp
+from vigia.monitor.decision import CheckResult
+from vigia.monitor.paths import MonitorPaths
 
 EXPERIMENT = "monitoring"
 
@@ -37,14 +38,6 @@ class Published:
     files: dict[str, Path] = field(default_factory=dict)
     evidently_runs: list[evidently_project.AddedRun] = field(default_factory=list)
     mlflow_run_id: str | None = None
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, default=str)
-    os.replace(tmp, path)
 
 
 DRIFT_HTML = ("always", "alerts")
@@ -82,37 +75,16 @@ def write_reports(result: CheckResult, folder: Path, drift_html: str = "always")
     return files
 
 
-def recent_retrain(
-    paths: MonitorPaths, model: str, version: int, as_of: pd.Timestamp, cooldown_weeks: int
-) -> str | None:
-    """The week of a retraining attempted for ``model`` ``version`` less than ``cooldown_weeks``
-    before ``as_of`` (from ``history.jsonl``), or None."""
-    if not paths.history.exists() or cooldown_weeks <= 0:
-        return None
-    found = None
-    for line in paths.history.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        retrain = entry.get("retraining")
-        if (
-            entry.get("model") == model
-            and entry.get("live_version") == version
-            and isinstance(retrain, dict)
-            and retrain.get("started")
-        ):
-            week = pd.Timestamp(entry["as_of"])
-            if pd.Timedelta(0) <= as_of - week < pd.Timedelta(weeks=cooldown_weeks):
-                found = entry["as_of"]
-    return found
-
-
 def record_retraining(
-    paths: MonitorPaths, model: str, version: int, as_of: pd.Timestamp, outcome: dict[str, Any]
+    paths: MonitorPaths | Path,
+    model: str,
+    version: int,
+    as_of: pd.Timestamp,
+    outcome: dict[str, Any],
 ) -> None:
     """Note in ``history.jsonl`` that a retraining was started for ``model`` ``version`` at week
-    ``as_of`` and what came of it (``outcome``: started, approved, pushed, new version …)."""
+    ``as_of`` and what came of it (``outcome``: started, approved, pushed, new version …).
+    ``paths`` may be the monitoring reports folder alone (a retraining step knows no more)."""
     append_history(
         paths,
         {
@@ -125,10 +97,11 @@ def record_retraining(
     )
 
 
-def append_history(paths: MonitorPaths, entry: dict[str, Any]) -> None:
-    """Append one JSON line to ``history.jsonl``."""
-    paths.history.parent.mkdir(parents=True, exist_ok=True)
-    with open(paths.history, "a", encoding="utf-8") as handle:
+def append_history(paths: MonitorPaths | Path, entry: dict[str, Any]) -> None:
+    """Append one JSON line to ``history.jsonl`` (of ``paths``, or in the reports folder)."""
+    history = paths.history if isinstance(paths, MonitorPaths) else paths / "history.jsonl"
+    history.parent.mkdir(parents=True, exist_ok=True)
+    with open(history, "a", encoding="utf-8") as handle:
         handle.write(json.dumps(entry, default=str) + "\n")
 
 

@@ -3,7 +3,7 @@
 A replay trains on the data up to a cut-off, then walks the following weeks as they happened:
 each week a client (the ministry's surveillance system) sends every region's weekly counts up to
 that week to the live endpoint and gets forecasts back; then the monitoring check runs. The
-orchestration (server, training pipeline) lives in ``vigia.cli.replay``.
+orchestration (server, training pipeline) lives in ``vigia.workflows.replay``.
 """
 
 from __future__ import annotations

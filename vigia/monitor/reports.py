@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigia.monitor.check import CheckResult
+from vigia.monitor.decision import CheckResult
 
 
 def _template(name: str) -> Any:

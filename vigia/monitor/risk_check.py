@@ -1,223 +1,27 @@
-"""One monitoring check of a risk classifier: what it was asked, how that compares with its
-training snapshot, how well it is doing before and after the labels arrive, and the decision.
-
-- **Window**: the live version's logged requests with ``start <= ts < end`` (payload-log time:
-  a risk row has no data time of its own); default the ``days`` before the newest record.
-- **Data drift** (Evidently): every feature of the model against the training snapshot (the
-  calibration hold-out logged with the version, :mod:`vigia.risk.snapshot`), numbers and
-  categories each with their own method.
-- **Score drift**: the calibrated probability against the snapshot's.
-- **Estimated performance** (:mod:`vigia.monitor.cbpe`): expected ROC-AUC, Brier, positive rate
-  from the scores alone, beside the same estimate on the snapshot and the model's test ROC-AUC.
-- **Realized performance**: where labels have arrived (``request_id``, ``row``, ``label``: the
-  client joins outcomes to the request ids it got answers for; Vigía never stores who a row was).
+"""Step 3 of a risk model's monitoring check: decide — nothing, warn or retrain, with every
+reason — and the check's result. Steps 1 and 2: :mod:`vigia.monitor.risk_collect`,
+:mod:`vigia.monitor.risk_measure`; writing it out: :mod:`vigia.monitor.risk_publish`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
-from vigia.errors import NotFoundError, VigiaError
-from vigia.monitor.cbpe import EstimatedPerformance, RealizedPerformance, estimate, realized
-from vigia.monitor.check import MonitorPaths
+from vigia.monitor.cbpe import EstimatedPerformance, RealizedPerformance
 from vigia.monitor.decision import NOTHING, RETRAIN, WARN, MonitorDecision, _at_or_above
-from vigia.monitor.drift import DATA, PREDICTION, DriftResult, parse_drift_snapshot
-from vigia.monitor.reference import LiveModel, live_model, reference_file
+from vigia.monitor.drift import DriftResult
+from vigia.monitor.paths import MonitorPaths
+from vigia.monitor.reference import LiveModel
+from vigia.monitor.risk_collect import RiskData, collect_risk
 from vigia.monitor.risk_config import RiskMonitorConfig
-from vigia.payloads import read_payloads
-from vigia.risk.snapshot import HOLDOUT, PROBABILITY
-from vigia.risk.task import Feature
-
-ROW = "__row__"  # position of the row in its request
-REQUEST = "__request_id__"
-TS = "__ts__"
-LABEL_COLUMNS = ("request_id", "row", "label")
+from vigia.monitor.risk_measure import RiskMeasurements, measure_risk
 
 
-# --- what was served --------------------------------------------------------------------------
-@dataclass
-class LoggedScores:
-    """The live version's logged rows in a window: features, probability, request id, row."""
-
-    rows: pd.DataFrame
-    requests: int
-    skipped_lines: int
-    other_versions: int
-    last_ts: str | None
-
-
-def logged_scores(
-    payload_root: Path,
-    model: str,
-    version: int,
-    features: list[Feature],
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> LoggedScores:
-    """Read ``model``'s payload log: one row per scored row of ``version`` in ``[start, end)``."""
-    records, skipped = read_payloads(payload_root / model, start, end)
-    names = [f.name for f in features]
-    rows: list[dict[str, Any]] = []
-    requests = other = 0
-    for record in records:
-        if record.get("version") != version or record.get("kind") != "classifier":
-            other += 1
-            continue
-        requests += 1
-        for i, (inputs, outputs) in enumerate(
-            zip(record.get("inputs") or [], record.get("outputs") or [], strict=False)
-        ):
-            probability = outputs.get("probability") if isinstance(outputs, dict) else None
-            if not isinstance(inputs, dict) or not isinstance(probability, int | float):
-                continue
-            row = {n: inputs.get(n) for n in names}
-            row.update({PROBABILITY: float(probability), REQUEST: record.get("request_id"),
-                        ROW: i, TS: record["ts"]})  # fmt: skip
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=[*names, PROBABILITY, REQUEST, ROW, TS])
-    return LoggedScores(
-        frame, requests, skipped, other, str(records[-1]["ts"]) if records else None
-    )
-
-
-def read_labels(path: str | Path) -> pd.DataFrame:
-    """Outcomes that have arrived: a CSV with ``request_id``, ``row`` (position in the request,
-    from 0) and ``label`` (1/0, true/false, yes/no).
-
-    Raises:
-        VigiaError: The file cannot be read or lacks a column or holds a bad value (one line).
-    """
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise VigiaError(f"labels {path}: cannot read it as CSV ({exc})") from None
-    missing = [c for c in LABEL_COLUMNS if c not in frame.columns]
-    if missing:
-        raise VigiaError(f"labels {path}: missing column(s) {', '.join(missing)}")
-    truth = {"1": 1, "0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
-    label = frame["label"].str.strip().str.lower().map(truth)
-    row = pd.to_numeric(frame["row"], errors="coerce")
-    bad = frame.index[label.isna() | row.isna()]
-    if len(bad):
-        line = int(bad[0]) + 2
-        raise VigiaError(
-            f"labels {path}: line {line}: label must be 1/0 (true/false, yes/no) and row a "
-            f"whole number, got label={frame['label'].iloc[bad[0]]!r} "
-            f"row={frame['row'].iloc[bad[0]]!r}"
-        )
-    return pd.DataFrame(
-        {
-            "request_id": frame["request_id"],
-            "row": row.astype("int64"),
-            "label": label.astype("int64"),
-        }
-    )
-
-
-def join_labels(rows: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
-    """The logged rows whose label has arrived, with a ``label`` column."""
-    if labels is None or labels.empty or rows.empty:
-        return rows.iloc[:0].assign(label=pd.Series(dtype="int64"))
-    keyed = labels.drop_duplicates(["request_id", "row"], keep="last").rename(
-        columns={"request_id": REQUEST, "row": ROW}
-    )
-    return rows.merge(keyed, on=[REQUEST, ROW], how="inner")
-
-
-# --- drift --------------------------------------------------------------------------------------
-def _tested(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], excluded: tuple[str, ...]
-) -> tuple[list[str], dict[str, str]]:
-    tested, untested = [], {}
-    for column in columns:
-        if column in excluded:
-            untested[column] = "excluded in the monitoring config"
-        elif column not in reference.columns:
-            untested[column] = "not in the training snapshot"
-        elif reference[column].notna().sum() < 2 or current[column].notna().sum() < 1:
-            untested[column] = "no values"
-        elif reference[column].nunique(dropna=True) < 2:
-            untested[column] = "constant in the training snapshot"
-        else:
-            tested.append(column)
-    return tested, untested
-
-
-def risk_drift(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    features: list[Feature],
-    config: RiskMonitorConfig,
-    excluded: tuple[str, ...] = (),
-    kind: str = DATA,
-    timestamp: datetime | None = None,
-    metadata: dict[str, str] | None = None,
-) -> DriftResult:
-    """Evidently drift of ``features`` (numbers and categories) of ``current`` vs ``reference``."""
-    numeric = [f.name for f in features if f.kind == "numeric"]
-    tested, untested = _tested(reference, current, [f.name for f in features], excluded)
-    result = DriftResult(
-        kind, False, untested=untested, rows_current=len(current), rows_reference=len(reference)
-    )
-    if len(current) < config.min_rows:
-        result.reason = f"{len(current)} rows, fewer than min_rows={config.min_rows}: not assessed"
-        return result
-    if not tested:
-        result.reason = "no column can be tested"
-        return result
-    num = [c for c in tested if c in numeric]
-    cat = [c for c in tested if c not in numeric]
-
-    def typed(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame[tested].copy()
-        for c in num:
-            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
-        for c in cat:
-            out[c] = out[c].astype("string").astype(object)
-        return out
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from evidently import DataDefinition, Dataset, Report
-        from evidently.presets import DataDriftPreset
-
-        definition = DataDefinition(numerical_columns=num, categorical_columns=cat)
-        report = Report(
-            [
-                DataDriftPreset(
-                    columns=tested,
-                    num_method=config.num_method,
-                    num_threshold=config.num_threshold,
-                    cat_method=config.cat_method,
-                    cat_threshold=config.cat_threshold,
-                )
-            ],
-            include_tests=True,
-            metadata=dict(metadata or {}),
-            tags=[kind],
-        )
-        snapshot = report.run(
-            Dataset.from_pandas(typed(current), data_definition=definition),
-            Dataset.from_pandas(typed(reference), data_definition=definition),
-            timestamp=timestamp,
-        )
-    share, per_column = parse_drift_snapshot(snapshot.dict())
-    result.assessed = True
-    result.share = share
-    result.columns = per_column
-    result.drifted = [c for c, v in per_column.items() if v["drifted"]]
-    result.snapshot = snapshot
-    return result
-
-
-# --- the check ------------------------------------------------------------------------------------
 @dataclass
 class RiskCheck:
     """The outcome of one risk check (see the module docstring)."""
@@ -359,12 +163,51 @@ def decide_risk(
     return MonitorDecision(action, False, triggers, notes)
 
 
-def _utc(value: str | datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
+def conclude_risk(
+    data: RiskData, measured: RiskMeasurements, config: RiskMonitorConfig
+) -> RiskCheck:
+    """Step 3 of a risk check: the decision (:func:`decide_risk`) and the check's result."""
+    current = data.logged.rows
+    labelled = len(data.labelled)
+    test_auc = data.model.metrics.get("roc_auc")
+    test_auc = float(test_auc) if test_auc is not None and math.isfinite(test_auc) else None
+    decision = decide_risk(measured.data_drift, measured.score_drift, measured.estimated,
+                           measured.realized, test_auc, config, len(current),
+                           data.recent_retrain)  # fmt: skip
+    if not measured.enough_rows and len(current):
+        decision.notes.append(
+            f"performance estimate: {len(current)} rows, fewer than min_rows={config.min_rows}"
+        )
+    if labelled and not measured.enough_labels:
+        decision.notes.append(
+            f"realized metrics: {labelled} labelled rows, fewer than min_labelled="
+            f"{config.min_labelled} or under 10 of a class: not assessed"
+        )
+    return RiskCheck(
+        model={
+            **data.model.to_dict(),
+            "threshold": data.threshold,
+            "test_roc_auc": test_auc,
+            "method": data.model.manifest.get("method"),
+        },
+        window={
+            "start": data.start.isoformat(timespec="seconds"),
+            "end": data.end.isoformat(timespec="seconds"),
+        },
+        rows=len(current),
+        requests=data.logged.requests,
+        skipped_lines=data.logged.skipped_lines,
+        last_prediction_ts=data.logged.last_ts,
+        data_drift=measured.data_drift,
+        score_drift=measured.score_drift,
+        estimated=measured.estimated,
+        reference_estimate=measured.reference_estimate,
+        realized=measured.realized,
+        labelled=labelled,
+        decision=decision,
+        config=config.to_dict(),
+        snapshot_time=data.stamp.isoformat(),
+    )
 
 
 def check_risk_model(
@@ -377,87 +220,9 @@ def check_risk_model(
     recent_retrain: str | None = None,
     snapshot_time: datetime | None = None,
 ) -> tuple[RiskCheck, LiveModel]:
-    """Check the live version of the classifier ``model_name`` over ``[start, end)``.
-
-    Defaults: ``end`` just after the newest logged record, ``start`` ``config.days`` before it.
-    ``snapshot_time`` dates the Evidently snapshots (default: ``end``; the replay gives the
-    replayed week, so the Evidently dashboard reads as a timeline of weeks).
-
-    Raises:
-        NotFoundError: No live version, or it is not a classifier, or it has no snapshot.
-    """
-    model = live_model(paths.store_root, paths.tracking_uri, model_name)
-    if model.manifest.get("kind") != "classifier":
-        raise NotFoundError(
-            f"{model_name} is a {model.manifest.get('kind')!r} model, not a risk classifier"
-        )
-    features = [Feature(**f) for f in model.manifest["features"]]
-    threshold = float(model.manifest["threshold"])
-    hi, lo = _utc(end), _utc(start)
-    if hi is None:
-        newest = logged_scores(paths.payload_root, model_name, model.version, features, lo).last_ts
-        last = _utc(newest)
-        hi = last + timedelta(microseconds=1) if last is not None else datetime.now(UTC)
-    lo = lo or hi - timedelta(days=config.days)
-    if lo >= hi:
-        raise VigiaError(f"the window start {lo:%Y-%m-%d %H:%M} is not before its end")
-    logged = logged_scores(paths.payload_root, model_name, model.version, features, lo, hi)
-    snapshot = pd.read_parquet(
-        reference_file(model, paths.tracking_uri, paths.cache, "snapshot.parquet")
+    """Check the live version of ``model_name`` over ``[start, end)``: collect → measure →
+    decide (see :func:`vigia.monitor.risk_collect.collect_risk` for the arguments)."""
+    data = collect_risk(
+        paths, model_name, config, start, end, labels, recent_retrain, snapshot_time
     )
-    current = logged.rows
-    meta = {"model": model_name, "version": str(model.version)}
-    excluded = config.excluded(model_name)
-    stamp = snapshot_time or hi
-    data_drift = risk_drift(snapshot, current, features, config, excluded, DATA, stamp, meta)
-    scored = snapshot[snapshot[HOLDOUT]] if HOLDOUT in snapshot else snapshot
-    score = Feature(PROBABILITY, "numeric")
-    score_drift = risk_drift(scored, current, [score], config, (), PREDICTION, stamp, meta)
-    enough = len(current) >= config.min_rows
-    estimated = estimate(current[PROBABILITY].to_numpy(), threshold) if enough else None
-    reference_estimate = (
-        estimate(scored[PROBABILITY].to_numpy(), threshold) if len(scored) else None
-    )
-    joined = join_labels(current, labels)
-    y = joined["label"].to_numpy(dtype="int64")
-    labelled_ok = len(y) >= config.min_labelled and min(y.sum(), len(y) - y.sum()) >= 10
-    realized_ = realized(y, joined[PROBABILITY].to_numpy(), threshold) if labelled_ok else None
-    test_auc = model.metrics.get("roc_auc")
-    test_auc = float(test_auc) if test_auc is not None and math.isfinite(test_auc) else None
-    decision = decide_risk(data_drift, score_drift, estimated, realized_, test_auc, config,
-                           len(current), recent_retrain)  # fmt: skip
-    if not enough and len(current):
-        decision.notes.append(
-            f"performance estimate: {len(current)} rows, fewer than min_rows={config.min_rows}"
-        )
-    if len(y) and not labelled_ok:
-        decision.notes.append(
-            f"realized metrics: {len(y)} labelled rows, fewer than min_labelled="
-            f"{config.min_labelled} or under 10 of a class: not assessed"
-        )
-    check = RiskCheck(
-        model={
-            **model.to_dict(),
-            "threshold": threshold,
-            "test_roc_auc": test_auc,
-            "method": model.manifest.get("method"),
-        },
-        window={
-            "start": lo.isoformat(timespec="seconds"),
-            "end": hi.isoformat(timespec="seconds"),
-        },
-        rows=len(current),
-        requests=logged.requests,
-        skipped_lines=logged.skipped_lines,
-        last_prediction_ts=logged.last_ts,
-        data_drift=data_drift,
-        score_drift=score_drift,
-        estimated=estimated,
-        reference_estimate=reference_estimate,
-        realized=realized_,
-        labelled=len(y),
-        decision=decision,
-        config=config.to_dict(),
-        snapshot_time=stamp.isoformat(),
-    )
-    return check, model
+    return conclude_risk(data, measure_risk(data, config), config), data.model

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from vigia.configs import read_toml
 from vigia.errors import VigiaError
 
 NUM_METHODS = ("wasserstein", "ks", "psi", "jensenshannon", "kl_div", "hellinger", "ed")
@@ -68,19 +67,7 @@ def load_risk_monitor_config(path: str | Path | None = None) -> RiskMonitorConfi
     Raises:
         VigiaError: The file cannot be read, is not TOML, or holds an unknown key or bad value.
     """
-    if path is None:
-        files = importlib.resources.files("vigia") / "configs" / "risk-monitor.toml"
-        text, label = files.read_text("utf-8"), "risk-monitor.toml"
-    else:
-        label = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise VigiaError(f"risk monitoring config {path}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise VigiaError(f"{label}: invalid TOML ({exc})") from None
+    data, label = read_toml(path, "risk-monitor.toml", "risk monitoring config")
     defaults = RiskMonitorConfig()
     values: dict[str, Any] = {}
     for section, content in data.items():

@@ -21,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
+from vigia.files import write_json_atomic
 from vigia.monitor import evidently_project, metrics
-from vigia.monitor.check import MonitorPaths
 from vigia.monitor.drift import DATA, PREDICTION
-from vigia.monitor.publish import append_history, write_json_atomic
+from vigia.monitor.paths import MonitorPaths
+from vigia.monitor.publish import append_history
 from vigia.monitor.risk_check import RiskCheck
 
 PERFORMANCE = evidently_project.PERFORMANCE

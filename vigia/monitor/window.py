@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
 
 FORECAST_KIND = "forecaster"
 KEYS = ("region", "origin")

@@ -2,7 +2,7 @@
 
 Pushing copies a bundle into a temporary folder next to its final place (``.push-*``), writes
 its checksum manifest, loads it and answers a canned request for every region in a fresh
-process (:func:`vigia.servables.check.load_and_query`), then renames it (atomic on POSIX); the
+process (:func:`vigia.registry.load_check.load_and_query`), then renames it (atomic on POSIX); the
 ``CURRENT`` pointer is a small JSON file replaced atomically with ``os.replace``. A crash at any
 point leaves the previous version and pointer intact; staging folders a crash left behind are
 removed by the next push.
@@ -20,25 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from vigia.errors import NotFoundError, VigiaError
+from vigia.files import write_json_atomic
 
 POINTER = "CURRENT"
 MANIFEST = "vigia-model.json"
 STAGING_PREFIX = ".push-"
 STALE_STAGING_SECONDS = 24 * 3600  # a staging folder of another host is stale after a day
-
-
-def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; servers may run as another user (containers)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ModelStore:
@@ -96,12 +83,12 @@ class ModelStore:
         A bundle that carries ``checksums.json`` is verified before it is copied; the copy gets
         a new one. With ``check`` (the default) the copy must load and answer a canned request
         for every region it claims in a fresh process before it is renamed into place
-        (:class:`vigia.servables.check.BundleRejected` otherwise). A version already in the
+        (:class:`vigia.registry.load_check.BundleRejected` otherwise). A version already in the
         store is kept as it is (versions are immutable); pushing it again checks it and only
         moves the pointer.
         """
         from vigia.registry.checksums import has_checksums, verify_checksums, write_checksums
-        from vigia.servables.check import load_and_query
+        from vigia.registry.load_check import load_and_query
 
         source = Path(bundle)
         if not source.is_dir():
@@ -137,8 +124,8 @@ class ModelStore:
 
     def check_version(self, name: str, version: int) -> dict[str, Any]:
         """Load-and-query a stored version in a fresh process (checksums first); raises
-        :class:`vigia.servables.check.BundleRejected` if it does not answer."""
-        from vigia.servables.check import load_and_query
+        :class:`vigia.registry.load_check.BundleRejected` if it does not answer."""
+        from vigia.registry.load_check import load_and_query
 
         folder = self.version_dir(name, version)
         if not folder.is_dir():
@@ -162,7 +149,7 @@ class ModelStore:
         """Atomically point ``name`` at an existing version."""
         if not self.version_dir(name, version).is_dir():
             raise NotFoundError(f"model {name!r} version {version} is not in the store")
-        _atomic_write_json(
+        write_json_atomic(
             self.model_dir(name) / POINTER,
             {
                 "version": int(version),

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib.resources
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ import pandas as pd
 
 from vigia.allocate.live import FORECAST_MODEL, LiveForecast, live_forecast
 from vigia.allocate.plan import window_demand
+from vigia.files import write_atomic
 from vigia.workspace import Workspace
 
 FAN_REGIONS = 12  # fan charts for the regions with the most expected cases
@@ -83,14 +82,14 @@ def alert_levels(live: LiveForecast, weeks: int) -> tuple[pd.DataFrame | None, s
     """Worst alert level per region over the next ``weeks`` weeks, where the model has one.
 
     The alert compares the forecast with the endemic channel the forecaster carries
-    (``forecaster.endemic``, see :mod:`vigia.evaluate.endemic`). Returns a frame (``region``,
+    (``forecaster.endemic``, see :mod:`vigia.forecasts.endemic`). Returns a frame (``region``,
     ``alert_level``, ``alert_probability`` = largest probability of exceeding the channel's upper
     limit) or None with the reason shown on the page.
     """
     channel = getattr(live.forecaster, "endemic", None)
     if channel is None:
         return None, ALERTS_UNAVAILABLE
-    from vigia.evaluate.endemic import forecast_alerts
+    from vigia.forecasts.endemic import forecast_alerts
 
     alerts = forecast_alerts(live.forecast, channel)
     alerts = alerts[alerts["horizon"] <= weeks]
@@ -429,18 +428,6 @@ def render_dashboard(data: DashboardData) -> str:
     )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_dashboard(
     workspace: Workspace,
     out: Path,
@@ -452,7 +439,7 @@ def write_dashboard(
 ) -> dict[str, Any]:
     """Build the dashboard of ``workspace`` into ``out``; return a one-line summary per part."""
     data = collect_dashboard(workspace, model, weeks, allocation, population_file, models_root)
-    _atomic_write(Path(out), render_dashboard(data))
+    write_atomic(Path(out), render_dashboard(data))
     plan = data.allocation
     return {
         "model": data.live.model_label,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from vigia.evaluate.backtest import BacktestResult
-from vigia.evaluate.endemic import endemic_channel, forecast_alerts
 from vigia.evaluate.forecast_scores import method_table, region_table
+from vigia.forecasts.endemic import endemic_channel, forecast_alerts
 from vigia.models.base import Forecaster
 from vigia.models.catalog import BASELINES, FORECASTERS
 from vigia.reports.forecast_report import ReportInput, write_report

@@ -18,8 +18,8 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from vigia.evaluate.endemic import EndemicChannel, forecast_alerts
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.endemic import EndemicChannel, forecast_alerts
+from vigia.forecasts.quantiles import QuantileForecast
 
 TEMPLATE = "forecast_report.html.j2"
 WEEKS_SHOWN = 104

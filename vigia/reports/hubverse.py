@@ -35,7 +35,7 @@ import yaml
 
 from vigia.allocate.population import peru_departments
 from vigia.errors import DataContractError, VigiaError
-from vigia.models.base import QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
 
 TARGET = "wk inc dengue case"
 TASK_IDS = ("reference_date", "target", "horizon", "location", "target_end_date")

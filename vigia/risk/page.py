@@ -9,13 +9,12 @@ feature values as for every request (no identifiers).
 
 from __future__ import annotations
 
-import importlib.resources
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vigia.configs import read_toml
 from vigia.errors import VigiaError
 
 LANGS = ("es", "en")
@@ -72,19 +71,7 @@ def load_page_config(model: str, path: str | Path | None = None) -> PageConfig:
     Raises:
         VigiaError: The file is not valid TOML or a text lacks a language.
     """
-    if path is None:
-        text = (importlib.resources.files("vigia") / "configs" / "risk-page.toml").read_text(
-            "utf-8"
-        )
-    else:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise VigiaError(f"risk page config {path}: {exc.strerror}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise VigiaError(f"risk page config: invalid TOML ({exc})") from None
+    data, _ = read_toml(path, "risk-page.toml", "risk page config")
     section = data.get("models", {}).get(model, {})
     tiers = section.get("tiers") or data.get("default", {}).get("tiers", [])
     if not tiers:

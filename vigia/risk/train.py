@@ -31,9 +31,9 @@ from sklearn.model_selection import GridSearchCV, RandomizedSearchCV, cross_val_
 from threadpoolctl import threadpool_limits
 
 from vigia.errors import DataContractError, VigiaError
+from vigia.risk.candidates import FAMILIES, SEARCH_SPACES, make_classifier
 from vigia.risk.metrics import best_f1_threshold, expected_calibration_error
 from vigia.risk.model import PROBABILITY_FLOOR, RiskModel, feature_frame
-from vigia.risk.models import FAMILIES, SEARCH_SPACES, make_classifier
 from vigia.risk.split import cv_folds, split_rows
 from vigia.risk.task import TARGET, RiskTask
 

@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigia.data.contract import _lines, _read_text
+from vigia.data.contract import _read_text
+from vigia.data.lines import lines_text
 from vigia.errors import DataContractError
 from vigia.privacy import identifier_reason
 from vigia.risk.task import GROUP, RESERVED, TARGET, TIME, Feature, RiskTask
@@ -81,7 +82,7 @@ def read_table_csv(path: str | Path) -> pd.DataFrame:
         raise DataContractError(f"{path}: column {repeated[0]!r} appears more than once")
     if ragged:
         raise DataContractError(
-            f"{path}: malformed CSV, {_lines(ragged)} have a different number of fields than "
+            f"{path}: malformed CSV, {lines_text(ragged)} have a different number of fields than "
             f"the header ({len(header)})"
         )
     if rows == 0:
@@ -173,7 +174,7 @@ def prepare_table(frame: pd.DataFrame, task: RiskTask, source: str = "data") -> 
         if groups.isna().any():
             raise fail(
                 f"group column {task.group_col!r} is empty on "
-                f"{_lines(np.flatnonzero(groups.isna().to_numpy()))}"
+                f"{lines_text(np.flatnonzero(groups.isna().to_numpy()))}"
             )
         table[GROUP] = pd.factorize(groups)[0].astype("int64")
         report["groups"] = int(table[GROUP].nunique())
@@ -219,7 +220,7 @@ def parse_time(values: pd.Series, what: str, fail: Any = DataContractError) -> p
         DataContractError: Empty or unparsable values, naming the lines.
     """
     if values.isna().any():
-        raise fail(f"{what} is empty on {_lines(np.flatnonzero(values.isna().to_numpy()))}")
+        raise fail(f"{what} is empty on {lines_text(np.flatnonzero(values.isna().to_numpy()))}")
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype("datetime64[ns]")
     numbers = pd.to_numeric(values, errors="coerce")
@@ -229,7 +230,7 @@ def parse_time(values: pd.Series, what: str, fail: Any = DataContractError) -> p
     bad = np.flatnonzero(dates.isna().to_numpy())
     if bad.size:
         raise fail(
-            f"{what} has values that are neither numbers nor dates on {_lines(bad)} "
+            f"{what} has values that are neither numbers nor dates on {lines_text(bad)} "
             f"(e.g. {str(values.iloc[bad[0]])!r})"
         )
     return dates.astype("datetime64[ns]")
@@ -335,7 +336,7 @@ def _infer_features(
         if numeric is not None:
             infinite = np.flatnonzero(np.isinf(numeric.to_numpy()))
             if infinite.size:
-                raise fail(f"column {col!r} has infinite values on {_lines(infinite)}")
+                raise fail(f"column {col!r} has infinite values on {lines_text(infinite)}")
             frame[col] = numeric
             whole = numeric.dropna()
             features.append(

@@ -16,10 +16,10 @@ import pandas as pd
 
 from vigia.evaluate.gates import Decision
 from vigia.risk.bundle import write_classifier_bundle
+from vigia.risk.candidates import make_classifier
 from vigia.risk.gate import risk_gate, target_leaks
 from vigia.risk.metrics import best_f1_threshold, classification_metrics, slice_metrics
 from vigia.risk.model import RiskModel, feature_frame
-from vigia.risk.models import make_classifier
 from vigia.risk.task import TARGET, TIME, RiskTask
 from vigia.risk.train import CALIBRATION_SHARE, Progress, train_risk_model
 

@@ -18,7 +18,7 @@ from vigia.allocate.newsvendor import (
     unit_gain,
 )
 from vigia.errors import VigiaError
-from vigia.models.base import FLUSIGHT_LEVELS
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS
 
 LEVELS = np.asarray(FLUSIGHT_LEVELS)
 

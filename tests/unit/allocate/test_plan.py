@@ -14,7 +14,7 @@ from vigia.allocate.plan import plan_allocation, window_demand
 from vigia.allocate.population import load_population, peru_population
 from vigia.allocate.resources import get_resource, load_resources
 from vigia.errors import VigiaError
-from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS, QuantileForecast
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS, QuantileForecast
 from vigia.models.catalog import make_forecaster
 
 ORIGIN = pd.Timestamp("2022-03-06")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vigia.evaluate.endemic import (
+from vigia.forecasts.endemic import (
     AlertRule,
     alert_level,
     complete_years,
@@ -17,7 +17,8 @@ from vigia.evaluate.endemic import (
     exceedance_probability,
     forecast_alerts,
 )
-from vigia.models.base import QuantileForecast, load_forecaster
+from vigia.forecasts.quantiles import QuantileForecast
+from vigia.models.base import load_forecaster
 from vigia.models.baselines import Persistence
 
 

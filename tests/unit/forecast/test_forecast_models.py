@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from forecast_settings import TINY_BOOSTED, TINY_HYBRID, TINY_LSTM, TINY_XGB
 
-from vigia.models.base import FLUSIGHT_LEVELS, HORIZONS, Forecaster, load_forecaster
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS, HORIZONS
+from vigia.models.base import Forecaster, load_forecaster
 from vigia.models.catalog import FORECASTERS
 
 SETTINGS: dict[str, dict[str, Any]] = {

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from vigia.data.contract import validate_panel
 from vigia.errors import VigiaError
-from vigia.models.base import Forecaster, QuantileForecast
+from vigia.forecasts.quantiles import QuantileForecast
+from vigia.models.base import Forecaster
 from vigia.models.baselines import Constant, Persistence, SeasonalNaive
 from vigia.models.boosted import BoostedForecaster
 from vigia.models.classical import AutoARIMAForecaster, AutoETSForecaster

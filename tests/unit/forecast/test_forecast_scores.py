@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vigia.evaluate.forecast_scores import coverage, interval_pairs, wis_parts
-from vigia.models.base import FLUSIGHT_LEVELS
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS
+from vigia.forecasts.wis import coverage, interval_pairs, wis_parts
 
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILES = np.array([2.0, 4.0, 5.0, 7.0, 10.0])

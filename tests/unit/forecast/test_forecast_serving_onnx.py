@@ -53,7 +53,7 @@ def test_saved_hybrid_serves_without_tensorflow(slice_panel: pd.DataFrame, tmp_p
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from vigia.monitor.check import MonitorPaths
+from vigia.monitor.collect import recent_retrain
 from vigia.monitor.config import MonitorConfig
 from vigia.monitor.evidently_project import open_project
-from vigia.monitor.publish import recent_retrain, record_retraining
+from vigia.monitor.paths import MonitorPaths
+from vigia.monitor.publish import record_retraining
 from vigia.monitor.runner import run_check
 from vigia.registry.tracking import Registry
 from vigia.workspace import Workspace

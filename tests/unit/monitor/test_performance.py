@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vigia.models.base import FLUSIGHT_LEVELS
+from vigia.forecasts.quantiles import FLUSIGHT_LEVELS
 from vigia.monitor.performance import PerformanceResult, score_logged
 from vigia.monitor.window import LoggedForecasts, logged_forecasts
 from vigia.payloads import read_payloads

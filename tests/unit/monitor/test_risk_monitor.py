@@ -13,9 +13,10 @@ import pytest
 from risk_live import MODEL, LiveRisk, install_live_risk_model, log_rows
 from sklearn.metrics import roc_auc_score
 
-from vigia.monitor.check import MonitorPaths
 from vigia.monitor.evidently_project import open_project
-from vigia.monitor.risk_check import check_risk_model, read_labels
+from vigia.monitor.paths import MonitorPaths
+from vigia.monitor.risk_check import check_risk_model
+from vigia.monitor.risk_collect import read_labels
 from vigia.monitor.risk_config import load_risk_monitor_config
 from vigia.monitor.risk_runner import run_risk_check
 from vigia.risk.task import TARGET
@@ -76,7 +77,7 @@ def test_realized_metrics_once_labels_arrive_and_everything_is_published(
     )
     csv = tmp_path / "labels.csv"
     labels.to_csv(csv, index=False)
-    outcome = run_risk_check(paths, MODEL, CONFIG, *window, labels=csv, retrain=False)
+    outcome = run_risk_check(paths, MODEL, CONFIG, *window, labels=csv, retrain=None)
     check = outcome.check
     assert check.labelled == 1200 and check.realized is not None
     expected = roc_auc_score(rows[TARGET], live.model.predict_proba(rows))
@@ -141,7 +142,7 @@ def test_risk_replay_refuses_bad_requests_in_one_line(cli, tmp_path: Path) -> No
 
 
 def test_retraining_knows_the_builtin_data_and_says_how_otherwise(tmp_path: Path) -> None:
-    from vigia.monitor.risk_runner import builtin_source, start_risk_retraining
+    from vigia.workflows.retrain import builtin_source, start_risk_retraining
 
     assert builtin_source("dengue-severity") == "dengue-severity"
     assert builtin_source("readmission-risk") == "readmission"

@@ -22,8 +22,9 @@ from vigia.errors import VigiaError
 from vigia.models.bundle import write_forecast_bundle
 from vigia.models.xgboost_forecaster import XGBoostForecaster
 from vigia.registry.checksums import CHECKSUMS, BundleCorrupt, verify_checksums
+from vigia.registry.load_check import BundleRejected, load_and_query
 from vigia.registry.store import ModelStore
-from vigia.servables.check import BundleRejected, check_in_process, load_and_query
+from vigia.servables.check import check_in_process
 from vigia.serving.process import free_ports
 
 NAME = "dengue-forecast"

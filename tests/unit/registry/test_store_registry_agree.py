@@ -104,7 +104,7 @@ def test_a_second_run_in_the_workspace_waits_for_the_first(workspace: Workspace)
     assert first.stdout is not None and first.stdout.readline().strip() == "holding"
     started = time.time()
     second = subprocess.run([sys.executable, "-c", TAKE, str(workspace.root)],
-                            capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+                            capture_output=True, text=True, env=env, timeout=600)  # fmt: skip
     out, _ = first.communicate(timeout=60)
     released = float(out.split()[-1])
     got = float(second.stdout.split()[-1])

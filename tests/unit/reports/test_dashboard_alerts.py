@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vigia.allocate.live import live_forecast
-from vigia.evaluate.endemic import endemic_channel, forecast_alerts
+from vigia.forecasts.endemic import endemic_channel, forecast_alerts
 from vigia.reports.dashboard import (
     ALERT_RANK,
     DashboardData,

@@ -28,7 +28,7 @@ import pandas as pd
 from vigia.errors import VigiaError
 
 if TYPE_CHECKING:
-    from vigia.models.base import QuantileForecast
+    from vigia.forecasts.quantiles import QuantileForecast
 
 METHODS = ("quartiles", "mean_2sd")
 LEVELS = ("safety", "alert", "epidemic")

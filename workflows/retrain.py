@@ -1,20 +1,27 @@
-"""Start the training pipeline after a retrain decision: a ``kfp.local`` run here, a KFP run
-through the API on a cluster. Its result goes through the normal approval gate.
+"""Retraining after a monitoring check's retrain decision, for every model kind: the kind's
+training pipeline — a ``kfp.local`` run here, a KFP run through the API on a cluster — whose
+result goes through the normal approval gate. Every attempt is recorded in the monitoring
+history (the retraining cooldown reads it).
 
 Also a command, for pipeline steps: a KFP task process runs a trimmed-down ``kfp.dsl`` that cannot
 define pipelines, so the ``monitor-retrain`` step starts this module in a fresh process::
 
-    python -m vigia.pipelines.retrain '{"model": {...}, "as_of": "...", "training": {...}, ...}'
+    python -m vigia.workflows.retrain '{"model": {...}, "as_of": "...", "training": {...}, ...}'
 
 prints the outcome as one JSON line (a user error: ``retrain: error: …`` on stderr, exit 2).
 """
 
-# (no `from __future__ import annotations`: this module sits among KFP pipeline modules)
+from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
+
+from vigia.errors import VigiaError
+from vigia.monitor.publish import record_retraining
 
 
 def start_retraining(
@@ -45,12 +52,6 @@ def start_retraining(
         kfp_token_env: Environment variable with the KFP bearer token.
         quiet: Show nothing of a local run on the console (its log file has everything).
     """
-    import pandas as pd
-
-    from vigia.errors import VigiaError
-    from vigia.monitor.check import MonitorPaths
-    from vigia.monitor.publish import record_retraining
-
     arguments = {k: v for k, v in training.items() if v not in (None, "")}
     if kfp_host:
         from vigia.pipelines.submit import submit_run
@@ -60,19 +61,10 @@ def start_retraining(
     else:
         if not workspace_root:
             raise VigiaError("retraining locally needs workspace_root (or kfp_host for a cluster)")
-        from vigia.images import image_ref
-        from vigia.pipelines.local import run_pipeline_locally
-        from vigia.pipelines.training import create_training_pipeline, read_training_outcome
+        from vigia.workflows.training import run_training_pipeline
         from vigia.workspace import Workspace
 
-        workspace = Workspace(Path(workspace_root))
-        run = run_pipeline_locally(
-            create_training_pipeline(image_ref("project", "local")),
-            arguments,
-            workspace,
-            quiet=quiet,
-        )
-        result = read_training_outcome(run)
+        result = run_training_pipeline(Workspace(Path(workspace_root)), arguments, quiet=quiet)
         decision = result["decision"]
         candidate = result["scores"]["methods"][result["scores"]["candidate"]]
         outcome = {
@@ -86,13 +78,62 @@ def start_retraining(
             "reasons": decision["reasons"],
         }
     if reports_root:
-        paths = MonitorPaths(Path(), "", Path(), Path(reports_root))
-        record_retraining(paths, model["name"], int(model["version"]), pd.Timestamp(as_of), outcome)
+        version = int(model["version"])
+        record_retraining(Path(reports_root), model["name"], version, pd.Timestamp(as_of), outcome)
+    return {"started": True, **outcome}
+
+
+def builtin_source(model: str) -> str | None:
+    """The built-in dataset a risk model of this name is trained on, if any."""
+    from vigia.risk.datasets import DATASETS
+
+    for name, dataset in DATASETS.items():
+        if dataset.task().name == model:
+            return name
+    return None
+
+
+def start_risk_retraining(
+    model: dict[str, Any], as_of: pd.Timestamp, workspace_root: Path, reports_root: Path
+) -> dict[str, Any]:
+    """Run the risk pipeline for ``model`` (kfp.local, approval gate) and record the attempt.
+
+    The data to retrain on must be known: a built-in dataset whose task has the model's name
+    (``dengue-severity``, ``readmission-risk``); for any other model the outcome says how to
+    retrain it (``vigia risk train``)."""
+    source = builtin_source(model["name"])
+    if source is None:
+        return {
+            "started": False,
+            "reason": f"no built-in data for {model['name']}: retrain it with "
+            f"`vigia risk train --data FILE --name {model['name']} …` (the gate still decides)",
+        }
+    from vigia.evaluate.gates import gate_config_text
+    from vigia.workflows.risk_training import run_risk_training
+    from vigia.workspace import Workspace
+
+    result = run_risk_training(
+        Workspace(workspace_root),
+        gate_config_text(),
+        quiet=True,
+        registered_name=model["name"],
+        source=source,
+    )
+    outcome = {
+        "where": "local",
+        "run": result["run"],
+        "seconds": round(result["seconds"], 1),
+        "version": result["version"],
+        "approved": bool(result["decision"]["approved"]),
+        "pushed": bool(result["pushed"]),
+        "reasons": result["decision"]["reasons"],
+    }
+    record_retraining(reports_root, model["name"], int(model["version"]), as_of, outcome)
     return {"started": True, **outcome}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m vigia.pipelines.retrain JSON``: :func:`start_retraining` with the JSON's
+    """``python -m vigia.workflows.retrain JSON``: :func:`start_retraining` with the JSON's
     keyword arguments; prints the outcome as JSON."""
     from vigia.errors import exit_on_user_error
 
