@@ -15,6 +15,8 @@ RUNNER_SERVICE_ACCOUNT = "vigia-pipeline-runner"
 TRACKING_URI = "http://mlflow.vigia.svc.cluster.local:5000"
 PUSHGATEWAY_URL = "http://prometheus-pushgateway.monitoring.svc.cluster.local:9091"
 KFP_API_URL = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"  # from inside the cluster
+PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
+SERVING_NAMESPACE = "vigia"  # the InferenceServices (manifests/base/serving)
 MODEL_STORE_CLAIM = "vigia-model-store"
 MODEL_STORE_PATH = "/mnt/store"
 PAYLOADS_CLAIM = "vigia-payloads"
@@ -28,6 +30,8 @@ CLUSTER_PARAMETERS = {
     "payload_root": PAYLOADS_PATH,
     "pushgateway_url": PUSHGATEWAY_URL,
     "kfp_host": KFP_API_URL,
+    "serving_namespace": SERVING_NAMESPACE,
+    "prometheus_url": PROMETHEUS_URL,
 }
 
 

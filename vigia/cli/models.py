@@ -19,6 +19,25 @@ def register(commands: Any) -> None:
     listing.set_defaults(handler=_list)
     back = sub.add_parser("rollback", help="make the previous approved version champion and live")
     back.add_argument("--name", default="dengue-forecast")
+    cluster = back.add_argument_group("on a cluster (docs/deploy.md)")
+    cluster.add_argument(
+        "--cluster",
+        action="store_true",
+        help="roll back the KServe InferenceServices of the model through the Kubernetes API",
+    )
+    cluster.add_argument("--namespace", default="vigia", help="their namespace")
+    cluster.add_argument("--kubeconfig", default=None, help="default: KUBECONFIG or ~/.kube/config")
+    cluster.add_argument("--context", default=None, help="kubeconfig context")
+    cluster.add_argument(
+        "--tracking-uri",
+        default=None,
+        metavar="URL",
+        help="the cluster's MLflow (e.g. a port-forward): pick the previous approved version "
+        "there and move champion to it; without it, the version the served one replaced",
+    )
+    cluster.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds for the old version's revision"
+    )
     back.set_defaults(handler=_rollback)
 
 
@@ -51,8 +70,26 @@ def _list(args: argparse.Namespace) -> int:
 def _rollback(args: argparse.Namespace) -> int:
     from vigia.registry.lifecycle import rollback
 
+    if args.cluster:
+        return _cluster_rollback(args)
+
     done = rollback(workspace(args), args.name)
     for line in done.repaired:
         say(f"{done.name}: repaired: {line}")
     say(f"{done.name}: champion and live version {done.from_version} → {done.to_version}")
+    return 0
+
+
+def _cluster_rollback(args: argparse.Namespace) -> int:
+    from vigia.rollout.flow import cluster_rollback
+    from vigia.rollout.inferenceservice import InferenceServices
+
+    isvcs = InferenceServices.connect(args.namespace, args.kubeconfig, args.context)
+    done = cluster_rollback(
+        isvcs, args.name, args.tracking_uri, args.timeout, progress=lambda line: say(line)
+    )
+    for state in done.states:
+        say(state.describe())
+    champion = "; champion moved" if args.tracking_uri else ""
+    say(f"{done.name}: served version {done.from_version} → {done.to_version}{champion}")
     return 0

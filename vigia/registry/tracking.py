@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 APPROVED_TAG = "vigia.approved"
+ROLLED_BACK_TAG = "vigia.rolled_back"  # "true" on a version a rollback moved away from
 SCOPE_TAG = "vigia.scope"  # JSON: regions, horizons, data source (the gate's compatibility check)
 PIP_REQUIREMENTS = ["vigia"]
 
@@ -202,7 +203,17 @@ class Registry:
                 "refusing to make it champion"
             )
         self.client.set_registered_model_alias(name, CHAMPION, str(number))
+        if self.rolled_back(name, number):  # made champion again on purpose
+            self.client.delete_model_version_tag(name, str(number), ROLLED_BACK_TAG)
         return self.version(name, number)
+
+    def mark_rolled_back(self, name: str, number: int) -> None:
+        """Record that serving was rolled back from this version (it stays approved)."""
+        self.client.set_model_version_tag(name, str(number), ROLLED_BACK_TAG, "true")
+
+    def rolled_back(self, name: str, number: int) -> bool:
+        mv = self.client.get_model_version(name, str(number))
+        return (mv.tags or {}).get(ROLLED_BACK_TAG) == "true"
 
     def previous_approved(self, name: str) -> tuple[VersionInfo, VersionInfo]:
         """(current champion, newest approved version older than it)."""
