@@ -38,6 +38,7 @@ class MonitorPaths:
     tracking_uri: str
     payload_root: Path
     reports_root: Path  # <workspace>/reports/monitoring
+    serving_url: str = ""  # a predictor to ask for the served version (V2 metadata)
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> MonitorPaths:
@@ -179,6 +180,8 @@ class CheckResult:
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "model": self.model["name"],
             "live_version": self.model["version"],
+            "live_version_source": self.model.get("version_source"),
+            "pointer_version": self.model.get("pointer_version"),
             "decision": self.decision.action,
             "no_data": self.decision.no_data,
             "reasons": self.decision.reasons,
@@ -221,7 +224,7 @@ def collect(
     """
     from vigia.payloads import read_payloads
 
-    model = live_model(paths.store_root, paths.tracking_uri, model_name)
+    model = live_model(paths.store_root, paths.tracking_uri, model_name, paths.serving_url)
     records, skipped = read_payloads(paths.payload_root / model_name, start=since)
     logged = logged_forecasts(records, version=model.version, skipped_lines=skipped)
     ours = [r for r in records if int(r.get("version", -1)) == model.version]
