@@ -17,7 +17,7 @@ def promote(
     ready_timeout: float = 900.0,
 ) -> str:
     """Returns what was done: ``promoted`` or ``rolled back to <version>``."""
-    from vigia.cli.errors import exit_on_user_error
+    from vigia.errors import exit_on_user_error
     from vigia.rollout.canary import CanaryPolicy
     from vigia.rollout.flow import promote_or_roll_back, store_roller
     from vigia.rollout.inferenceservice import InferenceServices

@@ -15,8 +15,8 @@ import pytest
 import yaml
 from serving_helpers import BUNDLE_NAME, Served
 
-from vigia.cli.common import free_ports
 from vigia.rollout.canary import REVISION_LABEL, CanaryPolicy, canary_stats, judge
+from vigia.serving.process import free_ports
 
 REVISION = "dengue-forecast-predictor-00002"
 

@@ -10,9 +10,9 @@ import time
 
 import httpx
 
-from vigia.cli.common import free_ports
 from vigia.monitor.reference import live_model
 from vigia.registry.store import ModelStore
+from vigia.serving.process import free_ports
 from vigia.workspace import Workspace
 
 MODEL = "dengue-forecast"
