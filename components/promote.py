@@ -16,7 +16,12 @@ def promote(
     min_requests: int = 20,
     ready_timeout: float = 900.0,
 ) -> str:
-    """Returns what was done: ``promoted`` or ``rolled back to <version>``."""
+    """Returns what was done: ``promoted``, ``rolled back to <version>``, or ``not on a
+    cluster`` (no ``serving_namespace``: kfp.local, where the push itself makes it live)."""
+    if not serving_namespace:
+        print("promote: not on a cluster (no serving_namespace); the push made it live")
+        return "not on a cluster"
+
     from vigia.errors import exit_on_user_error
     from vigia.rollout.canary import CanaryPolicy
     from vigia.rollout.flow import promote_or_roll_back, store_roller
