@@ -1,5 +1,7 @@
 """Push: copy an approved model to the versioned model store, switch the live pointer
-atomically and make the version champion. Refuses anything the gate did not approve."""
+atomically and make the version champion. Refuses anything the gate did not approve. On a
+cluster (``serving_namespace`` set) the InferenceServices of the model then serve the new
+version to ``canary_percent`` % of the requests (vigia.rollout); the promote step decides."""
 
 from kfp.dsl import Dataset, Input, Model
 
@@ -11,6 +13,9 @@ def push(
     version: int,
     store_root: str,
     tracking_uri: str,
+    serving_namespace: str = "",
+    models_uri: str = "",  # empty: the bucket the InferenceServices serve from
+    canary_percent: int = 100,
 ) -> str:
     """Returns the path of the pushed version."""
     import json
@@ -32,4 +37,17 @@ def push(
             progress=lambda line: print(f"push: {line}"),
         )
     print(f"push: {registered_name} version {version} is live at {target}")
+    if serving_namespace:
+        from vigia.rollout.flow import release_pushed
+        from vigia.rollout.inferenceservice import InferenceServices
+
+        with exit_on_user_error("push"):
+            release_pushed(
+                InferenceServices.connect(serving_namespace),
+                registered_name,
+                version,
+                models_uri,
+                canary_percent,
+                progress=lambda line: print(f"push: {line}"),
+            )
     return str(target)

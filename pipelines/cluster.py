@@ -15,6 +15,8 @@ RUNNER_SERVICE_ACCOUNT = "vigia-pipeline-runner"
 TRACKING_URI = "http://mlflow.vigia.svc.cluster.local:5000"
 PUSHGATEWAY_URL = "http://prometheus-pushgateway.monitoring.svc.cluster.local:9091"
 KFP_API_URL = "http://ml-pipeline.kubeflow.svc.cluster.local:8888"  # from inside the cluster
+PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090"
+SERVING_NAMESPACE = "vigia"  # the InferenceServices (manifests/base/serving)
 MODEL_STORE_CLAIM = "vigia-model-store"
 MODEL_STORE_PATH = "/mnt/store"
 PAYLOADS_CLAIM = "vigia-payloads"
@@ -28,6 +30,8 @@ CLUSTER_PARAMETERS = {
     "payload_root": PAYLOADS_PATH,
     "pushgateway_url": PUSHGATEWAY_URL,
     "kfp_host": KFP_API_URL,
+    "serving_namespace": SERVING_NAMESPACE,
+    "prometheus_url": PROMETHEUS_URL,
 }
 
 
@@ -47,3 +51,56 @@ def mount_model_store(task: Any) -> Any:
 def mount_payloads(task: Any) -> Any:
     """Give ``task`` the serving payload log at :data:`PAYLOADS_PATH` (read-only)."""
     return _mount_bucket(task, PAYLOADS_CLAIM, PAYLOADS_PATH)
+
+
+# --- every task: display name, caching, resources, retries ---------------------------------------
+# (CPU request, CPU limit, memory request, memory limit) per component, from peak RSS and CPU
+# time measured in local runs (benchmarks/pipeline_cache/run.py → benchmarks/results/
+# pipeline_cache.json): the memory limit is about twice the peak measured on the Peru panel, the
+# request about the peak; a step whose CPU time was close to its wall time gets a full core.
+TASK_RESOURCES: dict[str, tuple[str, str, str, str]] = {
+    "fingerprint": ("100m", "500m", "256Mi", "512Mi"),
+    "ingest": ("500m", "1", "1Gi", "2Gi"),
+    "features": ("500m", "1", "1Gi", "2Gi"),
+    "train": ("1", "2", "2Gi", "4Gi"),
+    "evaluate": ("1", "2", "2Gi", "4Gi"),
+    "register": ("250m", "1", "1Gi", "2Gi"),
+    "push": ("250m", "1", "1Gi", "2Gi"),
+    "promote": ("100m", "500m", "512Mi", "1Gi"),
+    "dashboard": ("250m", "1", "1Gi", "2Gi"),
+    "risk_ingest": ("500m", "1", "1Gi", "2Gi"),
+    "risk_eda": ("250m", "1", "1Gi", "2Gi"),
+    "risk_split": ("250m", "1", "1Gi", "2Gi"),
+    "risk_train": ("1", "2", "2Gi", "4Gi"),
+    "risk_evaluate": ("500m", "1", "1Gi", "2Gi"),
+    "risk_register": ("250m", "1", "1Gi", "2Gi"),
+    "monitor_collect": ("500m", "1", "1Gi", "2Gi"),
+    "monitor_drift": ("500m", "1", "2Gi", "4Gi"),
+    "monitor_performance": ("250m", "1", "1Gi", "2Gi"),
+    "monitor_decide": ("250m", "1", "1Gi", "2Gi"),
+    "monitor_retrain": ("100m", "500m", "512Mi", "1Gi"),
+}
+DEFAULT_RESOURCES = ("500m", "1", "1Gi", "2Gi")  # a new component until it is measured
+# Transient failures (node preemption, a storage or API hiccup): 2 more tries, 30 s then 60 s
+# apart. Steps that write (register, push, promote) are safe to repeat: see docs/deploy.md.
+RETRIES = {"num_retries": 2, "backoff_duration": "30s", "backoff_factor": 2.0,
+           "backoff_max_duration": "600s"}  # fmt: skip
+
+
+def component_key(task: Any) -> str:
+    """The component's function name (``monitor-collect`` → ``monitor_collect``)."""
+    return str(task.component_spec.name).replace("-", "_")
+
+
+def step(task: Any, display_name: str, cache: bool = True) -> Any:
+    """What every task of every pipeline gets: its display name, caching (off for steps that
+    are not pure in their inputs), CPU and memory requests and limits, and retries."""
+    task.set_display_name(display_name)
+    task.set_caching_options(cache)
+    cpu, cpu_limit, memory, memory_limit = TASK_RESOURCES.get(
+        component_key(task), DEFAULT_RESOURCES
+    )
+    task.set_cpu_request(cpu).set_cpu_limit(cpu_limit)
+    task.set_memory_request(memory).set_memory_limit(memory_limit)
+    task.set_retry(**RETRIES)
+    return task

@@ -19,7 +19,7 @@ from vigia.components.monitor_decide import monitor_decide
 from vigia.components.monitor_drift import monitor_drift
 from vigia.components.monitor_performance import monitor_performance
 from vigia.components.monitor_retrain import monitor_retrain
-from vigia.pipelines.cluster import mount_model_store, mount_payloads
+from vigia.pipelines.cluster import mount_model_store, mount_payloads, step
 
 PIPELINE_NAME = "vigia-forecast-monitoring"
 
@@ -70,13 +70,13 @@ def create_monitoring_pipeline(image: str) -> Any:
             as_of=as_of,
             monitor_config=monitor_config,
         )
-        collected.set_display_name("collect window + reference")
-        collected.set_caching_options(False)  # the payload log grows between runs
+        # (not cached: the payload log grows between runs)
+        step(collected, "collect window + reference", cache=False)
         mount_model_store(collected)
         mount_payloads(collected)
         window = collected.outputs["check_data"]
         drifted = drift_op(check_data=window, monitor_config=monitor_config)
-        drifted.set_display_name("data + prediction drift (Evidently)")
+        step(drifted, "data + prediction drift (Evidently)")
         scored = performance_op(
             check_data=window,
             monitor_config=monitor_config,
@@ -86,8 +86,8 @@ def create_monitoring_pipeline(image: str) -> Any:
             target_col=target_col,
             level=level,
         )
-        scored.set_display_name("performance of past forecasts")
-        scored.set_caching_options(False)  # actual counts arrive between runs
+        # (not cached: actual counts arrive between runs)
+        step(scored, "performance of past forecasts", cache=False)
         decided = decide_op(
             check_data=window,
             drift=drifted.outputs["drift"],
@@ -98,8 +98,7 @@ def create_monitoring_pipeline(image: str) -> Any:
             reports_root=reports_root,
             pushgateway_url=pushgateway_url,
         )
-        decided.set_display_name("decide + publish")
-        decided.set_caching_options(False)
+        step(decided, "decide + publish", cache=False)
         with dsl.If(decided.outputs["Output"] == True, name="retrain"):  # noqa: E712
             retrained = retrain_op(
                 decision=decided.outputs["decision"],
@@ -120,8 +119,7 @@ def create_monitoring_pipeline(image: str) -> Any:
                 refit_every=refit_every,
                 end=retrain_end,
             )
-            retrained.set_display_name("start training pipeline")
-            retrained.set_caching_options(False)
+            step(retrained, "start training pipeline", cache=False)
 
     return monitoring_pipeline
 

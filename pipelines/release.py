@@ -17,8 +17,9 @@ from typing import Any
 from kfp import dsl
 
 from vigia.components import make_component
+from vigia.components.promote import promote
 from vigia.components.push import push
-from vigia.pipelines.cluster import mount_model_store
+from vigia.pipelines.cluster import mount_model_store, step
 
 
 @contextmanager
@@ -32,6 +33,9 @@ def register_and_push(
     registered_name: Any,
     store_root: Any,
     tracking_uri: Any,
+    serving_namespace: Any = "",
+    prometheus_url: Any = "",
+    canary_percent: Any = 100,
     **evidence: Any,
 ) -> Iterator[Any]:
     """Register the candidate (alias ``challenger``, tagged approved or not), then, only when
@@ -44,7 +48,12 @@ def register_and_push(
         register_op: The kind's register component (returns the registered version).
         approved: The gate's verdict (``dsl.If`` needs a single-output component's ``Output``).
         model, decision: The candidate bundle and the gate decision artifacts.
+        serving_namespace, prometheus_url, canary_percent: On a cluster, the push sends the
+            version to ``canary_percent`` % of the InferenceServices' requests and the promote
+            step judges it from Prometheus (empty namespace: kfp.local, promote does nothing).
         evidence: The kind's other register inputs (scores, card, reference, …).
+
+    The block receives the last release task (promote): what follows runs on the outcome.
     """
     registered = register_op(
         model=model,
@@ -53,9 +62,9 @@ def register_and_push(
         tracking_uri=tracking_uri,
         **evidence,
     )
-    registered.set_display_name("register (challenger)")
-    registered.set_caching_options(False)
+    step(registered, "register (challenger)", cache=False)
     push_op = make_component(push, image)
+    promote_op = make_component(promote, image)
     with dsl.If(approved == True, name="approved"):  # noqa: E712
         pushed = push_op(
             model=model,
@@ -64,8 +73,19 @@ def register_and_push(
             version=registered.outputs["Output"],
             store_root=store_root,
             tracking_uri=tracking_uri,
+            serving_namespace=serving_namespace,
+            canary_percent=canary_percent,
         )
-        pushed.set_display_name("push (champion)")
-        pushed.set_caching_options(False)
+        step(pushed, "push (champion)", cache=False)
         mount_model_store(pushed)  # on a cluster: the model store bucket (store_root)
-        yield pushed
+        promoted = promote_op(
+            registered_name=registered_name,
+            version=registered.outputs["Output"],
+            serving_namespace=serving_namespace,
+            prometheus_url=prometheus_url,
+            store_root=store_root,
+            tracking_uri=tracking_uri,
+        ).after(pushed)
+        step(promoted, "promote canary (cluster)", cache=False)
+        mount_model_store(promoted)  # a roll back moves the store's CURRENT
+        yield promoted

@@ -19,6 +19,7 @@ from vigia.components.risk_ingest import risk_ingest
 from vigia.components.risk_register import risk_register
 from vigia.components.risk_split import risk_split
 from vigia.components.risk_train import risk_train
+from vigia.pipelines.cluster import step
 from vigia.pipelines.release import register_and_push
 
 PIPELINE_NAME = "vigia-risk-training"
@@ -53,19 +54,22 @@ def create_risk_pipeline(image: str) -> Any:
         calibration: str = "auto",
         seed: int = 0,
         jobs: int = 2,
+        serving_namespace: str = "",
+        prometheus_url: str = "",
+        canary_percent: int = 100,
     ) -> None:
         ingested = ingest_op(source=source, task_json=task_json, sample_rows=sample_rows, seed=seed)
-        ingested.set_display_name("ingest + validate")
+        step(ingested, "ingest + validate")
         eda = eda_op(
             table=ingested.outputs["table"],
             task_spec=ingested.outputs["task_spec"],
             validation=ingested.outputs["validation"],
         )
-        eda.set_display_name("EDA report")
+        step(eda, "EDA report")
         split = split_op(
             table=ingested.outputs["table"], task_spec=ingested.outputs["task_spec"], seed=seed
         )
-        split.set_display_name("split (groups, time)")
+        step(split, "split (groups, time)")
         trained = train_op(
             dataset_train=split.outputs["dataset_train"],
             task_spec=ingested.outputs["task_spec"],
@@ -77,7 +81,7 @@ def create_risk_pipeline(image: str) -> Any:
             seed=seed,
             jobs=jobs,
         )
-        trained.set_display_name("train (select + calibrate)")
+        step(trained, "train (select + calibrate)")
         evaluated = evaluate_op(
             model=trained.outputs["model"],
             dataset_train=split.outputs["dataset_train"],
@@ -88,8 +92,8 @@ def create_risk_pipeline(image: str) -> Any:
             registered_name=registered_name,
             seed=seed,
         )
-        evaluated.set_display_name("evaluate + gate")
-        evaluated.set_caching_options(False)  # depends on the registry's current champion
+        # (not cached: depends on the registry's current champion)
+        step(evaluated, "evaluate + gate", cache=False)
         with register_and_push(
             image,
             register_op,
@@ -99,6 +103,9 @@ def create_risk_pipeline(image: str) -> Any:
             registered_name=registered_name,
             store_root=store_root,
             tracking_uri=tracking_uri,
+            serving_namespace=serving_namespace,
+            prometheus_url=prometheus_url,
+            canary_percent=canary_percent,
             scores=evaluated.outputs["scores"],
             eda=eda.outputs["report"],
             card=ingested.outputs["card"],
@@ -107,7 +114,7 @@ def create_risk_pipeline(image: str) -> Any:
             artifact_root=artifact_root,
             data_hash=ingested.outputs["Output"],
         ):
-            pass  # nothing runs after a risk model's push
+            pass  # nothing runs after a risk model's release
 
     return risk_pipeline
 

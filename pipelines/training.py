@@ -18,7 +18,7 @@ from vigia.components.features import features
 from vigia.components.ingest import ingest
 from vigia.components.register import register
 from vigia.components.train import train
-from vigia.pipelines.cluster import mount_model_store
+from vigia.pipelines.cluster import mount_model_store, step
 from vigia.pipelines.release import register_and_push
 
 PIPELINE_NAME = "vigia-forecast-training"
@@ -57,6 +57,9 @@ def create_training_pipeline(image: str) -> Any:
         backtest_years: float = 2.0,
         refit_every: int = 13,
         replace_scope: bool = False,
+        serving_namespace: str = "",
+        prometheus_url: str = "",
+        canary_percent: int = 100,
     ) -> None:
         ingested = ingest_op(
             source=source,
@@ -69,16 +72,16 @@ def create_training_pipeline(image: str) -> Any:
             end=end,
             panel_options=panel_options,
         )
-        ingested.set_display_name("ingest + validate")
+        step(ingested, "ingest + validate")
         feats = features_op(panel=ingested.outputs["panel"])
-        feats.set_display_name("features")
+        step(feats, "features")
         trained = train_op(
             panel=ingested.outputs["panel"],
             method=method,
             seed=seed,
             data_hash=ingested.outputs["Output"],
         )
-        trained.set_display_name("train")
+        step(trained, "train")
         evaluated = evaluate_op(
             panel=ingested.outputs["panel"],
             method=method,
@@ -91,8 +94,8 @@ def create_training_pipeline(image: str) -> Any:
             source=source,
             replace_scope=replace_scope,
         )
-        evaluated.set_display_name("evaluate + gate")
-        evaluated.set_caching_options(False)  # depends on the registry's current champion
+        # (not cached: depends on the registry's current champion)
+        step(evaluated, "evaluate + gate", cache=False)
         with register_and_push(
             image,
             register_op,
@@ -102,6 +105,9 @@ def create_training_pipeline(image: str) -> Any:
             registered_name=registered_name,
             store_root=store_root,
             tracking_uri=tracking_uri,
+            serving_namespace=serving_namespace,
+            prometheus_url=prometheus_url,
+            canary_percent=canary_percent,
             scores=evaluated.outputs["scores"],
             catalog=feats.outputs["catalog"],
             card=ingested.outputs["card"],
@@ -119,8 +125,7 @@ def create_training_pipeline(image: str) -> Any:
                 floor_per_100k=0.0,
                 weeks=4,
             ).after(pushed)
-            board.set_display_name("officials' dashboard")
-            board.set_caching_options(False)
+            step(board, "officials' dashboard", cache=False)
             mount_model_store(board)
 
     return training_pipeline

@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from vigia.payloads import PayloadWriter
+from vigia.payloads import PROTOCOLS, PayloadWriter
 
 REQUESTS = Counter(
     "vigia_requests", "Prediction requests answered", ["model", "version", "protocol"]
@@ -51,6 +51,11 @@ def set_live_version(model: str, version: int) -> None:
     """Record the version ``model`` serves; its name becomes a known ``model`` label value."""
     _served.add(model)
     LIVE_VERSION.labels(model).set(version)
+    # Series at 0 from the start, so the first requests of a new version (a canary) count in
+    # Prometheus' increase()/rate() (a series born at 5 would hide those 5).
+    for protocol in PROTOCOLS:
+        REQUESTS.labels(model, str(version), protocol)
+    ERRORS.labels(model, "internal")
 
 
 def count_error(model: str, kind: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA_PYTHON = ROOT / ".venv-infra" / "bin" / "python"
-QUICK_STEPS = "render,schemas,pod-security,image-pins,terraform"
+QUICK_STEPS = "render,schemas,pod-security,serving-ports,image-pins,terraform"
 
 
 def run_checker(root: Path, steps: str) -> subprocess.CompletedProcess[str]:
@@ -165,3 +165,47 @@ def test_image_tag_out_of_step_fails(repo_copy: Path) -> None:
     assert done.returncode == 1, done.stdout
     assert "images.toml says" in done.stdout
     assert "is not a vigia/images.toml cluster image" in done.stdout
+
+
+# (runtime text, planted defect, what the failure must name): KServe in Serverless mode routes
+# one port per revision, named h2c for gRPC.
+PORT_DEFECTS = [
+    (
+        "- name: h2c  # HTTP/2 cleartext",
+        "- name: grpc  # HTTP/2 cleartext",
+        "ServingRuntime/vigia/vigia-predictor-grpc: port 8081 is named 'grpc'; a gRPC (grpc-v2) "
+        "runtime must name it 'h2c'",
+    ),
+    (
+        "        - name: http1\n          containerPort: 8080\n          protocol: TCP\n",
+        "        - name: http1\n          containerPort: 8080\n          protocol: TCP\n"
+        "        - name: h2c\n          containerPort: 8081\n          protocol: TCP\n",
+        "ServingRuntime/vigia/vigia-predictor: declares 2 container ports; Knative routes "
+        "exactly one",
+    ),
+    (
+        "          containerPort: 8081\n",
+        "          containerPort: 9000\n",
+        "port h2c is 9000 but the server listens on --grpc_port=8081",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), PORT_DEFECTS)
+def test_serving_port_defect_fails(repo_copy: Path, old: str, new: str, expected: str) -> None:
+    plant(repo_copy / "manifests" / "base" / "serving" / "servingruntime.yaml", old, new)
+    done = run_checker(repo_copy, "render,schemas,serving-ports")
+    assert done.returncode == 1, done.stdout
+    assert "FAIL serving-ports" in done.stdout
+    assert expected in done.stdout
+
+
+def test_grpc_inference_service_needs_a_grpc_runtime(repo_copy: Path) -> None:
+    isvc = repo_copy / "manifests" / "base" / "serving" / "inferenceservice-forecast-grpc.yaml"
+    plant(isvc, "runtime: vigia-predictor-grpc", "runtime: vigia-predictor")
+    done = run_checker(repo_copy, "render,serving-ports")
+    assert done.returncode == 1, done.stdout
+    assert (
+        "InferenceService/vigia/dengue-forecast-grpc: protocolVersion grpc-v2 is not served by "
+        "runtime vigia-predictor (v1, v2)"
+    ) in done.stdout

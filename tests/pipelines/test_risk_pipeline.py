@@ -308,7 +308,7 @@ def test_compiled_risk_pipeline_structure(tmp_path: Path) -> None:
         "pipelinechannel--risk-evaluate-Output"
         in tasks["condition-1"]["triggerPolicy"]["condition"]
     )
-    assert set(spec["components"]["comp-condition-1"]["dag"]["tasks"]) == {"push"}
+    assert set(spec["components"]["comp-condition-1"]["dag"]["tasks"]) == {"push", "promote"}
     for executor in spec["deploymentSpec"]["executors"].values():
         assert executor["container"]["image"] == image_ref("project", "cluster")
     inputs = spec["root"]["inputDefinitions"]["parameters"]

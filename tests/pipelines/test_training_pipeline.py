@@ -66,14 +66,15 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     assert "evaluate" in condition["dependentTasks"]
     assert "pipelinechannel--evaluate-Output" in condition["triggerPolicy"]["condition"]
     inner = spec["components"]["comp-condition-1"]["dag"]["tasks"]
-    assert set(inner) == {"push", "dashboard"}
-    assert inner["dashboard"]["dependentTasks"] == ["push"]
+    assert set(inner) == {"push", "promote", "dashboard"}
+    assert inner["promote"]["dependentTasks"] == ["push"]  # the cluster canary's verdict
+    assert inner["dashboard"]["dependentTasks"] == ["promote"]
     for name in ("evaluate", "register"):
         assert tasks[name]["cachingOptions"] == {}
     assert inner["push"]["cachingOptions"] == {}
     cluster_image = image_ref("project", "cluster")
     executors = spec["deploymentSpec"]["executors"]
-    assert len(executors) == 7
+    assert len(executors) == 8
     for executor in executors.values():
         container = executor["container"]
         assert container["image"] == cluster_image

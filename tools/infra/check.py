@@ -24,6 +24,7 @@ STEPS = (
     "render",
     "schemas",
     "pod-security",
+    "serving-ports",
     "image-pins",
     "terraform",
     "hadolint",
@@ -121,6 +122,14 @@ class Checks:
         ]
         return "restricted profile, read-only root fs, requests/limits (incl. KServe)", problems
 
+    def serving_ports(self) -> Result:
+        problems = [
+            f"overlay {n}: {p}"
+            for n, objs in self.rendered.items()
+            for p in kube.serving_port_problems(objs)
+        ]
+        return "one port per runtime: http1 for HTTP, h2c for gRPC (Knative, KServe)", problems
+
     def image_pins(self) -> Result:
         problems = images.kustomization_problems(self.root)
         for name, objs in self.rendered.items():
@@ -158,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         functions: dict[str, Callable[[], Result]] = {
             "schemas": checks.schemas,
             "pod-security": checks.pod_security,
+            "serving-ports": checks.serving_ports,
             "image-pins": checks.image_pins,
             "terraform": checks.terraform,
             "hadolint": checks.hadolint,

@@ -243,3 +243,80 @@ def container_problems(where: str, container: dict[str, Any], pod_ctx: dict[str,
             if item not in (resources.get(part) or {}):
                 problems.append(f"no {part}.{item}")
     return [f"{where}: {p}" for p in problems]
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving ports (KServe on Knative: one routed port per revision)
+
+PORT_FLAGS = {"http1": "--http_port", "h2c": "--grpc_port"}
+PROBE_ACTIONS = {"httpGet", "tcpSocket", "grpc"}
+
+
+def _arg_value(args: list[str], flag: str) -> str | None:
+    for arg in args:
+        if arg.startswith(f"{flag}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def runtime_port_problems(runtime: dict[str, Any]) -> list[str]:
+    """How a ServingRuntime exposes its server, as KServe in Serverless mode expects: exactly
+    one container port (Knative routes one), named ``h2c`` (HTTP/2 cleartext) for a gRPC
+    runtime (``grpc-v2``) and ``http1`` otherwise, equal to the server's own port flag, and
+    probes on that port."""
+    name = object_name(runtime)
+    spec = runtime.get("spec") or {}
+    container = (spec.get("containers") or [{}])[0]
+    ports = container.get("ports") or []
+    if len(ports) != 1:
+        return [f"{name}: declares {len(ports)} container ports; Knative routes exactly one"]
+    port = ports[0]
+    problems = []
+    grpc = "grpc-v2" in (spec.get("protocolVersions") or [])
+    wanted = "h2c" if grpc else "http1"
+    if port.get("name") != wanted:
+        problems.append(
+            f"{name}: port {port.get('containerPort')} is named {port.get('name')!r}; a "
+            f"{'gRPC (grpc-v2)' if grpc else 'HTTP'} runtime must name it {wanted!r}"
+        )
+    if grpc and len(spec.get("protocolVersions") or []) > 1:
+        problems.append(f"{name}: a gRPC runtime lists HTTP protocols too; it exposes only h2c")
+    flag = PORT_FLAGS.get(str(port.get("name")))
+    value = _arg_value(container.get("args") or [], flag) if flag else None
+    if flag and value != str(port.get("containerPort")):
+        problems.append(
+            f"{name}: port {port.get('name')} is {port.get('containerPort')} but the server "
+            f"listens on {flag}={value}"
+        )
+    for probe in ("readinessProbe", "livenessProbe"):
+        action = next(
+            (v for k, v in (container.get(probe) or {}).items() if k in PROBE_ACTIONS), None
+        )
+        if action is not None and action.get("port") not in (None, port.get("containerPort")):
+            problems.append(
+                f"{name}: {probe} probes port {action.get('port')}, not the exposed "
+                f"{port.get('containerPort')}"
+            )
+    return problems
+
+
+def serving_port_problems(objects: list[dict[str, Any]]) -> list[str]:
+    """:func:`runtime_port_problems` of every ServingRuntime, and every InferenceService's
+    ``protocolVersion`` against the runtime it names."""
+    runtimes = {o["metadata"]["name"]: o for o in objects if o.get("kind") == "ServingRuntime"}
+    problems = [p for runtime in runtimes.values() for p in runtime_port_problems(runtime)]
+    for obj in objects:
+        if obj.get("kind") != "InferenceService":
+            continue
+        model = ((obj.get("spec") or {}).get("predictor") or {}).get("model") or {}
+        runtime = runtimes.get(str(model.get("runtime")))
+        if runtime is None:
+            continue
+        protocol = model.get("protocolVersion", "v1")
+        offered = (runtime.get("spec") or {}).get("protocolVersions") or []
+        if protocol not in offered:
+            problems.append(
+                f"{object_name(obj)}: protocolVersion {protocol} is not served by runtime "
+                f"{model.get('runtime')} ({', '.join(offered)})"
+            )
+    return problems

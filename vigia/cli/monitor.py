@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,13 @@ def register(commands: Any) -> None:
     run.add_argument(
         "--pushgateway", default="", metavar="URL", help="also push the metrics to a Pushgateway"
     )
+    run.add_argument(
+        "--serving-url",
+        default="",
+        metavar="URL",
+        help="a running predictor (e.g. http://127.0.0.1:8080): check the version it serves "
+        "rather than the store's pointer, and say when they disagree",
+    )
     run.add_argument("--json", action="store_true", help="print the check's status as JSON")
     run.set_defaults(handler=_run)
 
@@ -95,6 +103,20 @@ def print_status(status: dict[str, Any]) -> None:
         f"({status['scored']} scored) · {status['rows']} logged rows, "
         f"{status['skipped_lines']} corrupt lines skipped"
     )
+    say_live_version(status)
+
+
+def say_live_version(status: dict[str, Any]) -> None:
+    """Where the checked version came from, and a pointer that disagrees with the server."""
+    source, pointer = status.get("live_version_source"), status.get("pointer_version")
+    if source and source != "the store's pointer":
+        say(f"  version {status['live_version']}: {source}")
+    if pointer is not None and pointer != status["live_version"]:
+        say(
+            f"  note: the store's pointer says version {pointer}, the server serves "
+            f"{status['live_version']}: they disagree (a server not yet swapped, a canary or a "
+            "cluster rollback the next pipeline run reconciles)"
+        )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -124,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         args.target_col or "cases",
         panel_options=panel_options(args).to_json(),
     )
-    paths = MonitorPaths.from_workspace(ws)
+    paths = replace(MonitorPaths.from_workspace(ws), serving_url=args.serving_url)
     with Step(f"monitoring check of {args.model}"):
         result, published = run_check(
             paths,
@@ -206,7 +228,7 @@ def _run_risk(args: argparse.Namespace) -> int:
     if args.kfp:
         say("note: --kfp is the forecaster's monitoring pipeline; a risk check runs in-process")
     ws = workspace(args)
-    paths = MonitorPaths.from_workspace(ws)
+    paths = replace(MonitorPaths.from_workspace(ws), serving_url=args.serving_url)
 
     def retraining(model: dict[str, Any], as_of: Any) -> dict[str, Any]:
         return start_risk_retraining(model, as_of, ws.root, paths.reports_root)

@@ -170,7 +170,7 @@ def collect(
     """
     from vigia.payloads import read_payloads
 
-    model = live_model(paths.store_root, paths.tracking_uri, model_name)
+    model = live_model(paths.store_root, paths.tracking_uri, model_name, paths.serving_url)
     reference = reference_features(model, paths.tracking_uri, paths.cache)
     predictions = reference_predictions(model, config.reference_prediction_weeks, paths.cache)
     records, skipped = read_payloads(paths.payload_root / model_name, start=since)

@@ -222,6 +222,8 @@ class CheckResult:
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "model": self.model["name"],
             "live_version": self.model["version"],
+            "live_version_source": self.model.get("version_source"),
+            "pointer_version": self.model.get("pointer_version"),
             "decision": self.decision.action,
             "no_data": self.decision.no_data,
             "reasons": self.decision.reasons,

@@ -17,6 +17,7 @@ class MonitorPaths:
     tracking_uri: str
     payload_root: Path
     reports_root: Path  # <workspace>/reports/monitoring
+    serving_url: str = ""  # a predictor to ask for the served version (V2 metadata)
 
     @classmethod
     def from_workspace(cls, workspace: Workspace) -> MonitorPaths:

@@ -11,6 +11,7 @@ training weeks: its forecasts from the history bundled with it.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from vigia.monitor.window import LoggedForecasts
 from vigia.registry.store import ModelStore
 
 REFERENCE_ARTIFACT = "reference"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +40,8 @@ class LiveModel:
     bundle_dir: Path
     manifest: dict[str, Any]
     metrics: dict[str, float]
+    pointer_version: int | None = None  # the store's CURRENT (may differ from what is served)
+    version_source: str = "the store's pointer"
 
     @property
     def last_week(self) -> pd.Timestamp | None:
@@ -55,6 +59,8 @@ class LiveModel:
         return {
             "name": self.name,
             "version": self.version,
+            "version_source": self.version_source,
+            "pointer_version": self.pointer_version,
             "run_id": self.run_id,
             "method": self.manifest.get("method"),
             "last_week": self.manifest.get("last_week"),
@@ -63,17 +69,35 @@ class LiveModel:
         }
 
 
-def live_model(store_root: str | Path, tracking_uri: str, name: str) -> LiveModel:
-    """The live version of ``name`` (model store pointer) and its registry record.
+def live_model(
+    store_root: str | Path, tracking_uri: str, name: str, serving_url: str = ""
+) -> LiveModel:
+    """The live version of ``name`` and its registry record: the version the server at
+    ``serving_url`` reports when it answers, else the model store's pointer. A disagreement is
+    logged as a warning.
 
     Raises:
         NotFoundError: Nothing of ``name`` was pushed, or the registry does not know the version.
     """
     store = ModelStore(store_root)
-    version = store.current(name)
+    pointer = store.current(name)
+    version, source = pointer, "the store's pointer"
+    if serving_url:
+        from vigia.registry.served import served_version
+
+        served = served_version(serving_url, name)
+        problem = served.disagreement(name, pointer)
+        if problem:
+            log.warning(problem)
+        version = served.version if served.version is not None else pointer
+        source = (
+            served.note if served.version is not None else f"the store's pointer ({served.note})"
+        )
     if version is None:
         raise NotFoundError(f"model {name!r} has no live version in {store.root}: nothing to check")
     folder = store.version_dir(name, version)
+    if not folder.is_dir():
+        raise NotFoundError(f"{name} version {version} ({source}) is not in the store {store.root}")
     manifest = read_manifest(folder)
 
     from mlflow.exceptions import MlflowException
@@ -86,7 +110,7 @@ def live_model(store_root: str | Path, tracking_uri: str, name: str) -> LiveMode
         raise NotFoundError(
             f"the registry at {tracking_uri} has no {name} version {version} (the live one)"
         ) from None
-    return LiveModel(name, version, info.run_id, folder, manifest, info.metrics)
+    return LiveModel(name, version, info.run_id, folder, manifest, info.metrics, pointer, source)
 
 
 def reference_file(model: LiveModel, tracking_uri: str, cache_dir: Path, suffix: str) -> Path:

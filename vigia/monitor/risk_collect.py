@@ -160,7 +160,7 @@ def collect_risk(
     Raises:
         NotFoundError: No live version, or it is not a classifier, or it has no snapshot.
     """
-    model = live_model(paths.store_root, paths.tracking_uri, model_name)
+    model = live_model(paths.store_root, paths.tracking_uri, model_name, paths.serving_url)
     if model.manifest.get("kind") != "classifier":
         raise NotFoundError(
             f"{model_name} is a {model.manifest.get('kind')!r} model, not a risk classifier"

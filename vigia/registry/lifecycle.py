@@ -29,8 +29,9 @@ def reconcile(store: ModelStore, registry: Registry, name: str) -> list[str]:
     A push moves ``CURRENT`` first (after its load-and-query check), then the alias: a crash in
     between leaves live = new, champion = old. The live version was approved and checked, so
     the repair rolls forward (champion := live). If the live version is not an approved
-    registry version (an edited pointer), ``CURRENT`` goes back to the champion. Staging
-    folders left by a crashed push are removed.
+    registry version (an edited pointer), or was rolled back from (a cluster rollback moves the
+    served version and the alias before the bucket's pointer), ``CURRENT`` goes back to the
+    champion. Staging folders left by a crashed push are removed.
     """
     done = [f"removed the leftover staging folder {p.name}" for p in store.clean_staging(name)]
     live = store.current(name)
@@ -38,7 +39,7 @@ def reconcile(store: ModelStore, registry: Registry, name: str) -> list[str]:
     if live is None or (champion is not None and champion.version == live):
         return done
     known = {v.version: v for v in registry.versions(name)}
-    if live in known and known[live].approved:
+    if live in known and known[live].approved and not registry.rolled_back(name, live):
         registry.promote(name, live)
         was = f"version {champion.version}" if champion else "none"
         done.append(f"champion moved to the live version {live} (was {was})")
@@ -57,20 +58,32 @@ def rollback(workspace: Workspace, name: str) -> Rollback:
     store = ModelStore(workspace.models)
     repaired = reconcile(store, registry, name)
     current, previous = registry.previous_approved(name)
-    if previous.version not in store.versions(name):
-        with tempfile.TemporaryDirectory(dir=workspace.root) as tmp:
-            bundle = registry.download_bundle(name, previous.version, Path(tmp))
+    roll_store_back(store, registry, name, previous.version, workspace.root)
+    return Rollback(name, current.version, previous.version, repaired)
+
+
+def roll_store_back(
+    store: ModelStore, registry: Registry, name: str, version: int, scratch: Path | None = None
+) -> None:
+    """Make ``version`` (an approved registry version) live in ``store`` and champion again;
+    the version rolled back from is tagged, so no later reconcile rolls forward to it. A version
+    the store lost is restored from MLflow; it must pass the load-and-query check first."""
+    was = store.current(name)
+    if version not in store.versions(name):
+        with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+            bundle = registry.download_bundle(name, version, Path(tmp))
             store.push(
                 name,
-                previous.version,
+                version,
                 bundle,
                 make_current=False,
-                manifest_updates={"name": name, "version": previous.version},
+                manifest_updates={"name": name, "version": version},
             )
-    store.check_version(name, previous.version)
-    store.set_current(name, previous.version)
-    registry.promote(name, previous.version)
-    return Rollback(name, current.version, previous.version, repaired)
+    store.check_version(name, version)
+    store.set_current(name, version)
+    registry.promote(name, version)
+    if was is not None and was != version:
+        registry.mark_rolled_back(name, was)
 
 
 def list_models(workspace: Workspace, name: str | None = None) -> list[VersionInfo]:

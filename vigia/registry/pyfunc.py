@@ -21,3 +21,17 @@ class ForecastBundleModel(PythonModel):
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         history = self.history if model_input is None or model_input.empty else model_input
         return self.model.predict(history).to_frame()
+
+    @staticmethod
+    def example(bundle: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """An input example (the last weeks of two regions of the bundled history, enough for
+        the model's ``min_history``) and the model's real answer to it."""
+        from vigia.models.bundle import load_forecast_bundle
+
+        model, history, _ = load_forecast_bundle(bundle)
+        weeks = max(int(getattr(model, "min_history", 1)), 8) + 4
+        regions = sorted(history["region"].unique())[:2]
+        rows = history[history["region"].isin(regions)]
+        example = rows.groupby("region", group_keys=False).tail(weeks)
+        example = example[["region", "week_start", "cases"]].reset_index(drop=True)
+        return example, model.predict(example).to_frame()

@@ -11,6 +11,7 @@ importing MLflow (~6 s of CPU); MLflow is imported on the first write, or read o
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 APPROVED_TAG = "vigia.approved"
+ROLLED_BACK_TAG = "vigia.rolled_back"  # "true" on a version a rollback moved away from
 SCOPE_TAG = "vigia.scope"  # JSON: regions, horizons, data source (the gate's compatibility check)
-PIP_REQUIREMENTS = ["vigia"]
 
 
 @dataclass
@@ -55,6 +56,17 @@ class VersionInfo:
             created=row.created,
             metrics=row.metrics,
         )
+
+
+def default_wrapper(manifest: dict[str, Any]) -> Any:
+    """The MLflow pyfunc wrapper of a bundle of this kind."""
+    if manifest.get("kind") == "classifier":
+        from vigia.risk.pyfunc import ClassifierBundleModel
+
+        return ClassifierBundleModel()
+    from vigia.registry.pyfunc import ForecastBundleModel
+
+    return ForecastBundleModel()
 
 
 class Registry:
@@ -115,8 +127,13 @@ class Registry:
         """Log params, metrics, tags and artifacts, log the bundle as a pyfunc model, register it
         as a new version with alias ``challenger`` and the approval tag.
 
-        ``python_model`` is the pyfunc wrapper of the bundle (default: the forecast bundle's)."""
-        from vigia.registry.pyfunc import ForecastBundleModel
+        ``python_model`` is the pyfunc wrapper of the bundle (default: the one of its kind);
+        the model carries the ``vigia`` code, pinned requirements, a signature and an input
+        example (:mod:`vigia.registry.packaging`), so it loads where Vigía is not installed."""
+        from mlflow.models import infer_signature
+
+        from vigia.models.bundle import read_manifest
+        from vigia.registry.packaging import code_folder, pip_requirements
 
         mlflow = self._mlflow
         with mlflow.start_run(experiment_id=self.experiment_id(experiment)) as run:
@@ -128,12 +145,19 @@ class Registry:
                     mlflow.log_artifacts(str(path), artifact_path=folder)
                 else:
                     mlflow.log_artifact(str(path), artifact_path=folder)
-            info = mlflow.pyfunc.log_model(
-                name="model",
-                python_model=python_model or ForecastBundleModel(),
-                artifacts={"bundle": str(bundle)},
-                pip_requirements=PIP_REQUIREMENTS,
-            )
+            manifest = read_manifest(bundle)
+            wrapper = python_model or default_wrapper(manifest)
+            example, answer = wrapper.example(bundle)
+            with tempfile.TemporaryDirectory() as scratch:
+                info = mlflow.pyfunc.log_model(
+                    name="model",
+                    python_model=wrapper,
+                    artifacts={"bundle": str(bundle)},
+                    code_paths=[str(code_folder(Path(scratch)))],
+                    pip_requirements=pip_requirements(manifest),
+                    signature=infer_signature(example, answer),
+                    input_example=example,
+                )
             run_id = run.info.run_id
         version = mlflow.register_model(info.model_uri, registered_name)
         number = int(version.version)
@@ -202,7 +226,17 @@ class Registry:
                 "refusing to make it champion"
             )
         self.client.set_registered_model_alias(name, CHAMPION, str(number))
+        if self.rolled_back(name, number):  # made champion again on purpose
+            self.client.delete_model_version_tag(name, str(number), ROLLED_BACK_TAG)
         return self.version(name, number)
+
+    def mark_rolled_back(self, name: str, number: int) -> None:
+        """Record that serving was rolled back from this version (it stays approved)."""
+        self.client.set_model_version_tag(name, str(number), ROLLED_BACK_TAG, "true")
+
+    def rolled_back(self, name: str, number: int) -> bool:
+        mv = self.client.get_model_version(name, str(number))
+        return (mv.tags or {}).get(ROLLED_BACK_TAG) == "true"
 
     def previous_approved(self, name: str) -> tuple[VersionInfo, VersionInfo]:
         """(current champion, newest approved version older than it)."""

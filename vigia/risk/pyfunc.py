@@ -24,3 +24,27 @@ class ClassifierBundleModel(mlflow.pyfunc.PythonModel):  # type: ignore[name-def
             {"probability": probability, "flag": probability >= self.model.threshold},
             index=model_input.index,
         )
+
+    @staticmethod
+    def example(bundle: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """An input example (two rows: each feature's median or most frequent category, then
+        its range's ends) and the model's real answer to it."""
+        from vigia.risk.bundle import load_classifier_bundle
+
+        model, _ = load_classifier_bundle(bundle)
+        rows: list[dict[str, Any]] = [{}, {}]
+        for feature in model.features:
+            if feature.kind == "numeric":
+                middle = feature.median if feature.median is not None else 0.0
+                rows[0][feature.name] = float(middle)
+                rows[1][feature.name] = float(
+                    feature.maximum if feature.maximum is not None else middle
+                )
+            else:
+                categories = list(feature.categories or ["unknown"])
+                rows[0][feature.name] = str(categories[0])
+                rows[1][feature.name] = str(categories[-1])
+        example = pd.DataFrame(rows)
+        wrapper = ClassifierBundleModel()
+        wrapper.model = model
+        return example, wrapper.predict(None, example)

@@ -110,3 +110,25 @@ def test_a_second_run_in_the_workspace_waits_for_the_first(workspace: Workspace)
     got = float(second.stdout.split()[-1])
     assert "waiting for the pipeline run in this workspace (pid" in second.stdout
     assert got >= released - 0.5 and got - started >= 1.0
+
+
+def test_a_cluster_rollback_is_not_undone_by_the_next_reconcile(
+    workspace: Workspace, small_panel: pd.DataFrame
+) -> None:
+    """``vigia models rollback --cluster`` moves the served version and the alias, and tags the
+    version it left; the bucket's ``CURRENT`` still names it until the next pipeline run, whose
+    reconcile must move ``CURRENT`` back — not roll the champion forward to the bad version."""
+    store, registry = ModelStore(workspace.models), registry_for(workspace)
+    v1, b1, d1 = _register(workspace, small_panel, "persistence")
+    push_approved(b1, d1, NAME, v1, workspace.models, workspace.tracking_uri)
+    v2, b2, d2 = _register(workspace, small_panel, "seasonal_naive")
+    push_approved(b2, d2, NAME, v2, workspace.models, workspace.tracking_uri)
+    registry.promote(NAME, v1)  # what cluster_rollback does with a registry
+    registry.mark_rolled_back(NAME, v2)
+    assert store.current(NAME) == 2
+    repaired = reconcile(store, registry, NAME)
+    assert repaired == ["live version moved back to the champion 1 (was 2)"]
+    assert store.current(NAME) == 1
+    # Promoting the version again on purpose (a later release of it) clears the mark.
+    registry.promote(NAME, v2)
+    assert not registry.rolled_back(NAME, v2)

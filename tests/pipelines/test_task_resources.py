@@ -1,0 +1,61 @@
+"""Every task of every compiled pipeline (``pipelines/compiled/*.yaml``, what a cluster runs) has
+CPU and memory requests and limits and retries for transient failures — none runs BestEffort —
+and the compiled files are what the pipeline definitions compile to now."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from vigia.pipelines.cluster import RETRIES, TASK_RESOURCES
+from vigia.pipelines.compile import compile_all
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPILED = sorted((ROOT / "pipelines" / "compiled").glob("*.yaml"))
+
+
+def dag_tasks(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(name, task) of every container task, inside conditions and loops too."""
+    dags = [spec["root"]["dag"]] + [c["dag"] for c in spec["components"].values() if "dag" in c]
+    for dag in dags:
+        for name, task in dag["tasks"].items():
+            component = spec["components"][task["componentRef"]["name"]]
+            if "executorLabel" in component:
+                yield name, task
+
+
+@pytest.mark.parametrize("path", COMPILED, ids=[p.stem for p in COMPILED])
+def test_every_task_has_requests_limits_and_retries(path: Path) -> None:
+    spec = next(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    executors = spec["deploymentSpec"]["executors"]
+    seen = 0
+    for name, task in dag_tasks(spec):
+        seen += 1
+        executor = spec["components"][task["componentRef"]["name"]]["executorLabel"]
+        resources = executors[executor]["container"].get("resources") or {}
+        for field in ("resourceCpuRequest", "resourceCpuLimit", "resourceMemoryRequest",
+                      "resourceMemoryLimit"):  # fmt: skip
+            assert field in resources, f"{path.name}: task {name} has no {field}"
+        assert resources["cpuRequest"] <= resources["cpuLimit"], name
+        assert resources["memoryRequest"] <= resources["memoryLimit"], name
+        retry = task.get("retryPolicy") or {}
+        assert retry.get("maxRetryCount") == RETRIES["num_retries"], f"task {name}: {retry}"
+        assert retry.get("backoffDuration") == RETRIES["backoff_duration"], name
+    assert seen >= 5
+
+
+def test_sizes_come_from_the_table_and_compiled_files_are_current(tmp_path: Path) -> None:
+    spec = next(yaml.safe_load_all((ROOT / "pipelines/compiled/training.yaml").read_text("utf-8")))
+    train = spec["deploymentSpec"]["executors"]["exec-train"]["container"]["resources"]
+    cpu, cpu_limit, memory, memory_limit = TASK_RESOURCES["train"]
+    assert (train["resourceCpuRequest"], train["resourceCpuLimit"]) == (cpu, cpu_limit)
+    assert (train["resourceMemoryRequest"], train["resourceMemoryLimit"]) == (memory, memory_limit)
+    for fresh in compile_all(tmp_path):
+        committed = ROOT / "pipelines" / "compiled" / fresh.name
+        assert fresh.read_text("utf-8") == committed.read_text("utf-8"), (
+            f"{committed} is stale: run `make compile`"
+        )
