@@ -125,6 +125,7 @@ def _run(args: argparse.Namespace) -> int:
         args.region_col or "region",
         args.date_col or "week_start",
         args.target_col or "cases",
+        level=args.level or "department",
         panel_options=panel_options(args).to_json(),
     )
     paths = MonitorPaths.from_workspace(ws)
@@ -257,6 +258,7 @@ def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
         "region_col": training["region_col"],
         "date_col": training["date_col"],
         "target_col": training["target_col"],
+        "level": training["level"],
         "regions": training["regions"],
         "method": training["method"],
         "backtest_years": training["backtest_years"],

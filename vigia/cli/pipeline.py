@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.cli.common import say, workspace
-from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.cli.panel_options import add_level_option, add_panel_options, panel_options
 
 PIPELINES = ("training",)
 DEFAULT_COMPILED = Path("pipelines/compiled")
@@ -87,6 +87,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region-col", default=None, help="region column of a CSV source")
     parser.add_argument("--date-col", default=None, help="week start column of a CSV source")
     parser.add_argument("--target-col", default=None, help="case count column of a CSV source")
+    add_level_option(parser)
     add_panel_options(parser)
     parser.add_argument("--regions", default=None, help="comma-separated subset of regions")
     parser.add_argument("--method", default=None, help="forecasting method (default hybrid)")
@@ -112,6 +113,7 @@ def training_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "region_col": args.region_col,
         "date_col": args.date_col,
         "target_col": args.target_col,
+        "level": args.level,
         "regions": args.regions,
         "method": args.method,
         "seed": args.seed,
@@ -135,6 +137,7 @@ def preflight(overrides: dict[str, Any]) -> None:
     options = PanelOptions.from_json(overrides.get("panel_options") or "")
     panel, _ = ingest_panel(
         overrides["source"],
+        level=overrides.get("level") or "department",
         regions=overrides["regions"] or "",
         end=overrides.get("end") or "",
         options=PanelOptions(

@@ -106,6 +106,7 @@ def _replay(args: argparse.Namespace) -> int:
         region_col=overrides["region_col"] or "region",
         date_col=overrides["date_col"] or "week_start",
         target_col=overrides["target_col"] or "cases",
+        level=overrides["level"] or "department",
         regions=overrides["regions"] or "",
     )
     try:
