@@ -179,6 +179,8 @@ def series_panel(
 
 def last_reported(series: np.ndarray) -> int:
     """Length of ``series`` without its trailing unreported (NaN) weeks (see :func:`reported`)."""
+    if len(series) and not np.isnan(series[-1]):
+        return len(series)
     reported_at = np.flatnonzero(~np.isnan(series))
     return int(reported_at[-1]) + 1 if reported_at.size else 0
 

@@ -237,15 +237,15 @@ class ForecastServable(Servable):
         if origin is None:
             end = len(weeks)
         else:
-            found = np.flatnonzero(weeks == origin)
-            if found.size == 0:
+            at = int(np.searchsorted(weeks, origin))
+            if at == len(weeks) or weeks[at] != origin:
                 raise InvalidRequest(
                     "unknown_week",
                     f"{where}.week_start: {week_start} is not a week of the model's history for "
                     f"{region} ({_iso(weeks[0])} … {_iso(weeks[-1])}, weekly); send history "
                     "to forecast from another week",
                 )
-            end = int(found[0]) + 1
+            end = at + 1
         if end < self.min_history:
             raise InvalidRequest(
                 "history_too_short",
