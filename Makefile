@@ -54,7 +54,7 @@ promtool:  ## Prometheus' promtool (Debian package prometheus) for the alert-rul
 lint: install  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy vigia components pipelines serving workflows
+	$(BIN)/mypy vigia components pipelines serving workflows benchmarks
 
 compile: install  ## compile pipelines to pipelines/compiled/*.yaml (cluster image)
 	$(BIN)/vigia pipeline compile --out pipelines/compiled

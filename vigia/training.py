@@ -25,7 +25,10 @@ from vigia.features.forecast import build_features, feature_catalog
 from vigia.forecasts.quantiles import HORIZONS
 from vigia.models.base import Forecaster
 from vigia.models.bundle import read_manifest, write_forecast_bundle
-from vigia.models.catalog import BASELINES, make_forecaster
+
+# vigia.models.catalog (XGBoost, scikit-learn, statsforecast: ~3 s of CPU to import) is imported
+# by the functions that fit models, not here: the pipeline's features, register and push tasks
+# import this module and need none of it (benchmarks/pipeline_overhead).
 
 __all__ = ["PERU", "ingest_panel", "read_panel", "write_ingest_outputs"]
 
@@ -55,6 +58,8 @@ def train_forecaster(
     panel: pd.DataFrame, method: str, seed: int, bundle_dir: Path, meta: dict[str, Any]
 ) -> Forecaster:
     """Fit ``method`` on the whole panel and export it as a bundle."""
+    from vigia.models.catalog import make_forecaster
+
     model = make_forecaster(method, seed).fit(panel)
     write_forecast_bundle(bundle_dir, model, panel, {"seed": seed, **meta})
     return model
@@ -70,6 +75,8 @@ def backtest_methods(
     progress: Progress | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` plus the baselines, scored against persistence."""
+    from vigia.models.catalog import BASELINES, make_forecaster
+
     names = list(dict.fromkeys([*BASELINES, *methods]))
     origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
     factories = {name: (lambda n=name: make_forecaster(n, seed)) for name in names}

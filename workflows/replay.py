@@ -115,7 +115,6 @@ def replay(ws: Workspace, spec: ReplaySpec, say: Callable[[str], None] = print) 
     import httpx
     import pandas as pd
 
-    from vigia.data.ingest import ingest_panel
     from vigia.monitor.config import monitor_config_text, parse_monitor_config
     from vigia.monitor.replay import replay_weeks, timeline_table, weekly_request
     from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
@@ -130,14 +129,7 @@ def replay(ws: Workspace, spec: ReplaySpec, say: Callable[[str], None] = print) 
         spec.training,
         **{k: v for k, v in REPLAY_TRAINING.items() if getattr(spec.training, k) is None},
     )
-    overrides = training.overrides()
-    panel, card = ingest_panel(
-        overrides["source"],
-        region_col=overrides["region_col"] or "region",
-        date_col=overrides["date_col"] or "week_start",
-        target_col=overrides["target_col"] or "cases",
-        regions=overrides["regions"] or "",
-    )
+    panel, card = replace(training, end=None).ingest()
     try:
         cut_off = pd.Timestamp(spec.cut_off)
     except ValueError:

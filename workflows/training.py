@@ -20,6 +20,7 @@ class TrainingSpec:
     Attributes:
         source: ``peru`` (the MINSA line list) or the path of a weekly panel CSV.
         region_col, date_col, target_col: Column names of a CSV source.
+        level: Peru's regions: ``department`` (default), ``province`` or ``district``.
         regions: Comma-separated subset of regions.
         method: Forecasting method (pipeline default: ``hybrid``).
         seed: Random seed.
@@ -34,6 +35,7 @@ class TrainingSpec:
     region_col: str | None = None
     date_col: str | None = None
     target_col: str | None = None
+    level: str | None = None
     regions: str | None = None
     method: str | None = None
     seed: int | None = None
@@ -44,6 +46,27 @@ class TrainingSpec:
     end: str | None = None
     registered_name: str | None = None
 
+    def ingest(self) -> tuple[Any, dict[str, Any]]:
+        """The panel and data card this spec trains on, read as the ingest step reads them."""
+        from vigia.data.ingest import ingest_panel
+
+        options = PanelOptions(
+            **{
+                **self.panel_options.__dict__,
+                "region_col": self.region_col or "region",
+                "date_col": self.date_col or "week_start",
+                "target_col": self.target_col or "cases",
+            }
+        )
+        source = self.source if self.source == "peru" else str(Path(self.source).resolve())
+        return ingest_panel(
+            source,
+            level=self.level or "department",
+            regions=self.regions or "",
+            end=self.end or "",
+            options=options,
+        )
+
     def overrides(self) -> dict[str, Any]:
         """The training pipeline's parameters this spec sets (``None``: the default)."""
         source = self.source if self.source == "peru" else str(Path(self.source).resolve())
@@ -52,6 +75,7 @@ class TrainingSpec:
             "region_col": self.region_col,
             "date_col": self.date_col,
             "target_col": self.target_col,
+            "level": self.level,
             "regions": self.regions,
             "method": self.method,
             "seed": self.seed,
@@ -68,25 +92,12 @@ def preflight(spec: TrainingSpec) -> None:
     """Validate the data source before starting a run, so bad input fails in a second with one
     readable line (the ingest step validates again inside the pipeline): the panel's contract,
     and whether it is long enough for the evaluate step's backtest."""
-    from vigia.data.ingest import ingest_panel
     from vigia.errors import VigiaError
     from vigia.evaluate.backtest import MIN_ORIGIN_WEEKS, default_origins, forecastable
     from vigia.forecasts.quantiles import HORIZONS
 
     overrides = spec.overrides()
-    panel, _ = ingest_panel(
-        overrides["source"],
-        regions=overrides["regions"] or "",
-        end=overrides.get("end") or "",
-        options=PanelOptions(
-            **{
-                **spec.panel_options.__dict__,
-                "region_col": overrides["region_col"] or "region",
-                "date_col": overrides["date_col"] or "week_start",
-                "target_col": overrides["target_col"] or "cases",
-            }
-        ),
-    )
+    panel, _ = spec.ingest()
     years = overrides.get("backtest_years") or 2.0
     origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
     if len(forecastable(panel, origins)) == 0:

@@ -118,7 +118,7 @@ def kill_during_push(root: Path, tries: int, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     subprocess.run(push_cmd(*candidates[0]), check=True, capture_output=True)
     full = time.perf_counter() - started
-    counts = {
+    counts: dict[str, float] = {
         "tries": 0, "killed": 0, "finished_before_kill": 0, "split_after_crash": 0,
         "staging_left_after_crash": 0, "repaired": 0, "disagree_after_repair": 0,
         "live_not_answering": 0, "corrupt_versions": 0, "lost_versions": 0,

@@ -1,14 +1,17 @@
 """Serving benchmark: Vigía's KServe predictor (V1, V2, gRPC) against a bare FastAPI/uvicorn
-endpoint around the same model and against the in-process call, on 127.0.0.1 only.
+endpoint around the same model, a hand-written stock ``kserve.Model`` with the same features and
+boosters (``benchmarks/serving/stock_kserve.py``, client-history requests, XGBoost bundles
+only) and the in-process call, on 127.0.0.1 only.
 
-One command, bounded in time (about 12 cells × ``--seconds`` plus start-ups)::
+One command, bounded in time (about 17 cells × ``--seconds`` plus start-ups)::
 
     .venv/bin/python -m benchmarks.serving.run [--bundle DIR | --fit --method M [--trees N]]
 
 It serves ``--bundle``, else the workspace's live ``dengue-forecast`` (after ``vigia demo``),
 else fits ``--method`` on the Peru panel. It starts ``python -m vigia.serving`` (payload log on,
-as ``vigia serve`` runs) and ``benchmarks.serving.bare``, and drives each with closed-loop
-clients (raw keep-alive HTTP/1.1 and grpc.aio, one-row requests) at concurrency 1, 8 and 32.
+as ``vigia serve`` runs), ``benchmarks.serving.bare`` and the stock anchor, and drives each
+with closed-loop clients (raw keep-alive HTTP/1.1 and grpc.aio, one-row requests) at
+concurrency 1, 8 and 32.
 It also times a V2 request of 1,000 rows (server time from the payload log's ``latency_ms``),
 the predictor's RSS and its time to ready (process start → ``/v2/health/ready``
 200). Results go to ``benchmarks/results/serving.json`` and a Markdown table is printed. The
@@ -200,27 +203,47 @@ async def grpc_cells(target: str, seconds: float) -> list[dict[str, Any]]:
     return rows
 
 
-def in_process(bundle: Path, seconds: float, cache: bool) -> dict[str, Any]:
+def all_regions_body(bundle: Path) -> dict[str, Any]:
+    """One V1 request forecasting every bundled region from the client's own recent history."""
+    import pandas as pd
+
+    history = pd.read_parquet(bundle / "history.parquet").sort_values(["region", "week_start"])
+    instances = [
+        {"region": str(region), "week_start": f"{group['week_start'].iloc[-1]:%Y-%m-%d}",
+         "history": group["cases"].fillna(0.0).tail(60).tolist()}
+        for region, group in history.groupby("region", sort=True)
+    ]  # fmt: skip
+    return {"instances": instances}
+
+
+def in_process(bundle: Path, body: dict[str, Any], seconds: float, cache: bool) -> dict[str, Any]:
     """The servable's own parse → predict → predictions, no HTTP (what both servers wrap);
-    ``cache=False`` times the model call itself on every request."""
+    ``cache=False`` times the model call itself on every request. Wall and CPU time: on a
+    shared machine the CPU time per request is the steadier figure."""
     from vigia.servables.kinds import load_servable
 
     servable = load_servable(bundle)
     if not cache:
         servable.cache = None  # type: ignore[attr-defined]
     latencies = []
+    rows = len(body["instances"])
+    cpu = time.process_time()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         began = time.perf_counter()
-        batch = servable.parse_v1(V1_BODY)
+        batch = servable.parse_v1(body)
         servable.v1_predictions(batch, servable.predict(batch))
         latencies.append(time.perf_counter() - began)
+    cpu = time.process_time() - cpu
     ms = np.asarray(latencies) * 1000
     return {
         "concurrency": 1,
+        "rows_per_request": rows,
         "requests": len(latencies),
         "errors": 0,
         "req_per_s": round(len(latencies) / seconds, 1),
+        "forecasts_per_s": round(len(latencies) * rows / seconds, 1),
+        "forecasts_per_cpu_s": round(len(latencies) * rows / cpu, 1),
         "p50_ms": round(float(np.percentile(ms, 50)), 2),
         "p99_ms": round(float(np.percentile(ms, 99)), 2),
     }
@@ -326,7 +349,16 @@ def table(results: dict[str, Any]) -> str:
         f"- Vigía V1 / bare FastAPI req/s at concurrency 8: **{s['v1_vs_bare_c8']}** "
         f"(goal ≥ 0.9); Vigía V1 p99 at concurrency 8: **{s['v1_p99_ms_c8']} ms** (goal ≤ 20)",
         f"- With the client's history (the model runs on every request): Vigía / bare at "
-        f"concurrency 8 **{s['v1_history_vs_bare_c8']}**, p99 {s['v1_history_p99_ms_c8']} ms",
+        f"concurrency 8 **{s['v1_history_vs_bare_c8']}**, p99 {s['v1_history_p99_ms_c8']} ms; "
+        f"Vigía / stock kserve.Model (same features and boosters) "
+        f"**{s['v1_history_vs_stock_kserve_c8']}** (goal ≥ 1.0)",
+        "- In-process forecasts/s (wall; per CPU second): "
+        + "; ".join(
+            f"{c['protocol']} ({c['rows_per_request']} rows) {c['forecasts_per_s']} "
+            f"({c['forecasts_per_cpu_s']})"
+            for c in results["cells"]
+            if c["target"] == "in-process"
+        ),
         f"- V2 request of 1,000 rows ({s['rows_1000']['regions']} regions × recent weeks): "
         f"first (computed) server **{s['rows_1000']['server_ms_first']} ms**, client "
         f"{s['rows_1000']['client_ms_first']} ms; repeated (cache) server "
@@ -370,7 +402,7 @@ def main() -> None:
         store = ModelStore(root / "models")
         store.push(NAME, 1, bundle, manifest_updates={"name": NAME, "version": 1})
         payloads = root / "payloads"
-        http, grpc_port, bare_port = free_ports(3)
+        http, grpc_port, bare_port, stock_http, stock_grpc = free_ports(5)
         predictor, ready_s = start(
             [sys.executable, "-m", "vigia.serving", "--model-dir", str(root / "models"),
              "--host", "127.0.0.1", "--http_port", str(http), "--grpc_port", str(grpc_port),
@@ -382,8 +414,15 @@ def main() -> None:
              "--port", str(bare_port)],
             root / "bare.log", f"http://127.0.0.1:{bare_port}/ready",
         )  # fmt: skip
+        stock, stock_ready_s = start(
+            [sys.executable, "-m", "benchmarks.serving.stock_kserve", "--bundle", str(bundle),
+             "--model_name", NAME, "--http_port", str(stock_http),
+             "--grpc_port", str(stock_grpc)],
+            root / "stock.log", f"http://127.0.0.1:{stock_http}/v2/health/ready",
+        )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{http}"
+            stock_url = f"http://127.0.0.1:{stock_http}/v1/models/{NAME}:predict"
             cells = []
             plan = [
                 ("vigia", "V1", lambda: http_cells(f"{base}/v1/models/{NAME}:predict",
@@ -397,24 +436,33 @@ def main() -> None:
                     f"http://127.0.0.1:{bare_port}/predict", V1_BODY, args.seconds)),
                 ("bare FastAPI", "V1-like + history", lambda: http_cells(
                     f"http://127.0.0.1:{bare_port}/predict", V1_HISTORY_BODY, args.seconds)),
+                ("stock KServe", "V1 + history", lambda: http_cells(
+                    stock_url, V1_HISTORY_BODY, args.seconds)),
             ]  # fmt: skip
             for target, protocol, run in plan:
                 print(f"… {target} {protocol}", flush=True)
                 for row in asyncio.run(run()):
                     cells.append({"target": target, "protocol": protocol, **row})
-            for protocol, cache in (("parse+predict", True), ("parse+predict, no cache", False)):
+            for protocol, body, cache in (
+                ("parse+predict", V1_BODY, True),
+                ("parse+predict, no cache", V1_BODY, False),
+                ("parse+predict, history", V1_HISTORY_BODY, False),
+                ("parse+predict, history, all regions", all_regions_body(bundle), False),
+            ):
                 cells.append(
                     {"target": "in-process", "protocol": protocol,
-                     **in_process(store.version_dir(NAME, 1), args.seconds, cache)}
+                     **in_process(store.version_dir(NAME, 1), body, args.seconds, cache)}
                 )  # fmt: skip
             rows_1000 = thousand_rows(
                 f"{base}/v2/models/{NAME}/infer", store.version_dir(NAME, 1), payloads,
                 args.repeats,
             )  # fmt: skip
             predictor_rss, bare_rss = rss_mb(predictor.pid), rss_mb(bare.pid)
+            stock_rss = rss_mb(stock.pid)
         finally:
             stop_server(predictor)
             stop_server(bare)
+            stop_server(stock)
         manifest = read_manifest(store.version_dir(NAME, 1))
 
     def cell(target: str, protocol: str, concurrency: int) -> dict[str, Any]:
@@ -443,6 +491,17 @@ def main() -> None:
                 2,
             ),
             "v1_history_p99_ms_c8": cell("vigia", "V1 + history", 8)["p99_ms"],
+            # Against a hand-written stock kserve.Model with the same features and boosters.
+            "v1_history_vs_stock_kserve_c8": round(
+                cell("vigia", "V1 + history", 8)["req_per_s"]
+                / cell("stock KServe", "V1 + history", 8)["req_per_s"],
+                2,
+            ),
+            "stock_kserve_ready_s": round(stock_ready_s, 2),
+            "stock_kserve_rss": stock_rss,
+            "in_process_forecasts_per_s": {
+                c["protocol"]: c["forecasts_per_s"] for c in cells if c["target"] == "in-process"
+            },
             "rows_1000": rows_1000,
             "predictor_ready_s": round(ready_s, 2),
             "bare_ready_s": round(bare_ready_s, 2),

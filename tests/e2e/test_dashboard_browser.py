@@ -94,3 +94,57 @@ def test_dashboard_loads_in_chromium_without_errors(
     width, height = _png_size(shot)
     assert width == 1400 and height > 2500
     assert shot.stat().st_size > 100_000  # charts drawn, not a blank page
+
+
+DISTRICT_CHECK = """(() => {
+  const visible = () => Array.from(document.querySelectorAll('#region-table tbody tr'))
+    .filter(r => r.style.display !== 'none').length;
+  const all = visible();
+  const search = document.getElementById('region-search');
+  search.value = 'tumbes/zarumilla';
+  search.dispatchEvent(new Event('input'));
+  const searched = visible();
+  search.value = '';
+  search.dispatchEvent(new Event('input'));
+  const department = document.getElementById('department-filter');
+  department.value = 'PIURA';
+  department.dispatchEvent(new Event('change'));
+  return JSON.stringify({
+    all, searched, piura: visible(),
+    count: document.getElementById('region-count').innerText,
+    departments: document.querySelectorAll('#department-table tbody tr').length,
+    bars: document.querySelectorAll('#ranked-bars .bars .point').length,
+    fanPanels: document.querySelectorAll('#fan-charts .cartesianlayer .subplot').length,
+  });
+})()"""
+
+
+def test_district_dashboard_groups_by_department_and_searches(
+    workspace: Workspace, cli, tmp_path: Path
+) -> None:
+    """541 districts: the ranked bars and fans show the top regions, a department table groups
+    them, and the region table is searched and filtered by department in the browser."""
+    from vigia.data.peru import peru_weekly_panel
+    from vigia.registry.store import ModelStore
+    from vigia.training import train_forecaster
+
+    panel = peru_weekly_panel(level="district").panel
+    train_forecaster(panel, "persistence", 0, tmp_path / "bundle", {"data_hash": "t"})
+    ModelStore(workspace.models).push(
+        "dengue-forecast", 1, tmp_path / "bundle",
+        manifest_updates={"name": "dengue-forecast", "version": 1},
+    )  # fmt: skip
+    page = tmp_path / "dashboard.html"
+    built = cli(["--workspace", str(workspace.root), "dashboard", "--out", str(page)])
+    assert built.code == 0, built.stderr
+    report = load_page(page.as_uri(), None, check=DISTRICT_CHECK, ready=READY)
+    assert report.errors == []
+    seen = json.loads(report.check)
+    districts = panel["region"].unique()
+    assert seen["all"] == len(districts) == 541
+    zarumilla = [d for d in districts if d.lower().startswith("tumbes/zarumilla/")]
+    assert seen["searched"] == len(zarumilla) > 0
+    assert seen["piura"] == sum(d.startswith("PIURA/") for d in districts)
+    assert seen["count"] == f"{seen['piura']} / 541"
+    assert seen["departments"] == panel["region"].str.split("/").str[0].nunique()
+    assert seen["bars"] == 40 and seen["fanPanels"] == 12

@@ -50,3 +50,15 @@ def test_province_level_panel() -> None:
     built = peru_weekly_panel(level="province")
     assert built.panel["region"].str.contains("/").all()
     assert built.panel["cases"].sum() == 171_282 - 57
+
+
+def test_district_level_panel_is_complete_and_mostly_zero() -> None:
+    built = peru_weekly_panel(level="district")
+    panel = built.panel
+    assert panel["region"].str.count("/").eq(2).all()
+    assert panel["region"].nunique() == 541  # every district with a notified case
+    assert panel["cases"].sum() == 171_282 - 57
+    weeks = panel.groupby("region")["week_start"].agg(["min", "max", "size"])
+    assert weeks["size"].nunique() == 1  # one complete grid: no case in a week is zero
+    assert (panel["cases"] == 0).mean() > 0.75  # sparse: most district-weeks have no case
+    assert built.dropped == {"unknown departamento (\\N)": 57}

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.cli.panel_options import add_level_option, add_panel_options, panel_options
 from vigia.progress import Step, say
 
 
@@ -85,6 +85,7 @@ def _panel_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region-col", default="region")
     parser.add_argument("--date-col", default="week_start")
     parser.add_argument("--target-col", default="cases")
+    add_level_option(parser)
     add_panel_options(parser)
 
 
@@ -92,7 +93,9 @@ def _load_panel(args: argparse.Namespace) -> Any:
     from vigia.training import PERU, ingest_panel
 
     with Step("loading panel"):
-        panel, card = ingest_panel(args.panel or PERU, options=panel_options(args))
+        panel, card = ingest_panel(
+            args.panel or PERU, level=args.level or "department", options=panel_options(args)
+        )
     say(
         f"  {card['n_regions']} regions, {card['n_weeks']} weeks "
         f"({card['week_range'][0]} … {card['week_range'][1]})"

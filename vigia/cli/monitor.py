@@ -144,6 +144,7 @@ def _run(args: argparse.Namespace) -> int:
         args.region_col or "region",
         args.date_col or "week_start",
         args.target_col or "cases",
+        level=args.level or "department",
         panel_options=panel_options(args).to_json(),
     )
     paths = replace(MonitorPaths.from_workspace(ws), serving_url=args.serving_url)
@@ -280,6 +281,7 @@ def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
         "region_col": training["region_col"],
         "date_col": training["date_col"],
         "target_col": training["target_col"],
+        "level": training["level"],
         "regions": training["regions"],
         "method": training["method"],
         "backtest_years": training["backtest_years"],

@@ -50,6 +50,19 @@ def add_panel_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_level_option(parser: argparse.ArgumentParser) -> None:
+    """``--level``: the geography of the Peru source (department, province, district)."""
+    from vigia.data.peru import LEVELS
+
+    parser.add_argument(
+        "--level",
+        choices=LEVELS,
+        default=None,
+        help="regions of the Peru source: department (21, default), province (119) or "
+        "district (541); a CSV source has its own regions",
+    )
+
+
 def panel_options(args: argparse.Namespace) -> PanelOptions:
     """The options given on the command line (defaults for the rest)."""
     return PanelOptions.of(

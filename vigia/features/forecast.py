@@ -12,6 +12,8 @@ weeks every feature is exactly what it was before missing weeks were allowed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -124,6 +126,90 @@ def build_features(panel: pd.DataFrame) -> pd.DataFrame:
     week = ordered["week_start"].dt.isocalendar().week.astype("float64")
     out["woy_sin"] = np.sin(2 * np.pi * week / 52.18)
     out["woy_cos"] = np.cos(2 * np.pi * week / 52.18)
+    return out
+
+
+# --- the same features at one origin per series, with arrays (serving, `predict`) --------------
+TRAILING_WEEKS = SEASON + 1  # the oldest week any feature but region_mean reads (last_year)
+
+
+def iso_weeks(days: np.ndarray) -> np.ndarray:
+    """ISO week numbers (1…53) of dates, as float64 (``Series.dt.isocalendar().week``)."""
+    day = np.asarray(days, dtype="datetime64[D]")
+    weekday = (day.astype("int64") + 3) % 7  # Monday 0 (1970-01-01 was a Thursday)
+    thursday = day - weekday + 3  # the Thursday of the ISO week names its year
+    first = thursday.astype("datetime64[Y]").astype("datetime64[D]")
+    return ((thursday - first).astype("int64") // 7 + 1).astype("float64")
+
+
+def features_at_last(series: Sequence[np.ndarray], origins: np.ndarray) -> np.ndarray:
+    """:func:`build_features` at the last week of each series, computed with arrays.
+
+    Args:
+        series: Weekly counts per row, oldest first, each ending at its origin (NaN: not
+            reported); at least one week each.
+        origins: ``datetime64`` of each series' last week.
+
+    Returns:
+        float64 ``(rows, len(FEATURES))`` in ``FEATURES`` order: for integer counts exactly the
+        values of ``build_features`` at that week (``tests/unit/forecast`` checks every week of
+        the Peru panel); the cost is a few array operations per batch, not a DataFrame per row.
+    """
+    lengths = np.array([len(s) for s in series], dtype="int64")
+    flat = np.concatenate(series).astype("float64") if len(series) else np.empty(0)
+    ends = np.cumsum(lengths)
+    # The last TRAILING_WEEKS weeks of each row, the origin first (NaN before a series starts).
+    back = ends[:, None] - 1 - np.arange(TRAILING_WEEKS)[None, :]
+    inside = back >= (ends - lengths)[:, None]
+    recent = np.where(inside, flat[np.where(inside, back, 0)], np.nan)
+    seen = ~np.isnan(recent)
+    # Sums and counts of reported weeks over the last k + 1 weeks, k = 0 … TRAILING_WEEKS - 1
+    # (integers add exactly, so these equal pandas' rolling sums).
+    sums = np.cumsum(np.where(seen, recent, 0.0), axis=1)
+    counts = np.cumsum(seen, axis=1)
+    zeros = np.cumsum(seen & (recent == 0), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+
+        def ratio(part: np.ndarray, count: np.ndarray) -> np.ndarray:
+            """``part / count``, NaN where ``count`` is 0 (no reported week)."""
+            return np.where(count > 0, part / np.where(count > 0, count, 1), np.nan)
+
+        def mean(weeks: int, skip: int = 0) -> np.ndarray:
+            """Mean of the reported weeks among ``weeks`` weeks, ``skip`` weeks back."""
+            total = sums[:, skip + weeks - 1] - (sums[:, skip - 1] if skip else 0.0)
+            count = counts[:, skip + weeks - 1] - (counts[:, skip - 1] if skip else 0)
+            return ratio(total, count)
+
+        def full(values: np.ndarray, weeks: int) -> np.ndarray:
+            """NaN for rows with fewer than ``weeks`` weeks (a full window is required)."""
+            return np.where(lengths >= weeks, values, np.nan)
+
+        logs = np.log1p(recent)
+        level = np.log1p(mean(LEVEL_WINDOW))
+        out = np.empty((len(series), len(FEATURES)))
+        column = {name: j for j, name in enumerate(FEATURES)}
+        out[:, column["level"]] = level
+        for k in range(LAGS):
+            out[:, column[f"lag_{k}"]] = logs[:, k] - level
+        for w in WINDOWS:
+            out[:, column[f"mean_{w}"]] = np.log1p(full(mean(w), w)) - level
+        total, count = sums[:, 12], counts[:, 12]
+        scaled = np.where(count == 13, total, total * 13 / np.where(count > 0, count, np.nan))
+        out[:, column["sum_13"]] = np.log1p(full(scaled, 13))
+        out[:, column["slope_4"]] = (logs[:, 0] - logs[:, 3]) / 3.0
+        out[:, column["zero_share_8"]] = full(ratio(zeros[:, 7], counts[:, 7]), 8)
+        out[:, column["last_year"]] = logs[:, SEASON] - level
+        ahead = full(mean(4, skip=SEASON - 4), SEASON)
+        out[:, column["last_year_ahead_4"]] = np.log1p(ahead) - level
+        # The mean of all reported weeks: sums over each row's slice of the concatenation.
+        known = ~np.isnan(flat)
+        starts = ends - lengths
+        whole_sums = np.add.reduceat(np.where(known, flat, 0.0), starts) if len(flat) else flat
+        whole_counts = np.add.reduceat(known.astype("int64"), starts) if len(flat) else flat
+        out[:, column["region_mean"]] = np.log1p(ratio(whole_sums, whole_counts))
+    week = iso_weeks(np.asarray(origins))
+    out[:, column["woy_sin"]] = np.sin(2 * np.pi * week / 52.18)
+    out[:, column["woy_cos"]] = np.cos(2 * np.pi * week / 52.18)
     return out
 
 

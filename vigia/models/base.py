@@ -45,6 +45,58 @@ def reported_mask(panel: pd.DataFrame) -> np.ndarray:
     return panel.sort_values(["region", "week_start"])["cases"].notna().to_numpy()
 
 
+def series_panel(
+    regions: Sequence[str] | np.ndarray, series: Sequence[np.ndarray], origins: np.ndarray
+) -> pd.DataFrame:
+    """A weekly panel (region, week_start, cases) holding each series, its last week at its
+    origin."""
+    lengths = np.array([len(s) for s in series], dtype="int64")
+    ends = np.repeat(np.asarray(origins, dtype="datetime64[ns]"), lengths)
+    # weeks before each series' last: n - 1, …, 1, 0
+    back = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - 1, lengths)
+    return pd.DataFrame(
+        {
+            "region": np.repeat(np.asarray(regions, dtype=object), lengths),
+            "week_start": ends + back * np.timedelta64(7, "D"),
+            "cases": np.concatenate(series).astype("float64") if len(series) else np.empty(0),
+        }
+    )
+
+
+def last_reported(series: np.ndarray) -> int:
+    """Length of ``series`` without its trailing unreported (NaN) weeks (see :func:`reported`)."""
+    if len(series) and not np.isnan(series[-1]):
+        return len(series)
+    reported_at = np.flatnonzero(~np.isnan(series))
+    return int(reported_at[-1]) + 1 if reported_at.size else 0
+
+
+def panel_series(panel: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Each region's weekly counts as an array: ``(regions, series, origins)`` sorted by region,
+    ``origins`` the datetime64 of each series' last week."""
+    ordered = panel.sort_values(["region", "week_start"])
+    cases = ordered["cases"].to_numpy(dtype="float64")
+    weeks = ordered["week_start"].to_numpy(dtype="datetime64[ns]")
+    groups = ordered.groupby("region", sort=True).indices
+    regions = np.array([str(r) for r in groups], dtype=object)
+    series = [cases[rows] for rows in groups.values()]
+    origins = np.array([weeks[rows[-1]] for rows in groups.values()], dtype="datetime64[ns]")
+    return regions, series, origins
+
+
+def reported_series(
+    series: Sequence[np.ndarray], origins: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each series without its trailing unreported weeks and its origin moved back to match
+    (what :func:`reported` does to a panel); a series with no reported week is refused."""
+    lengths = [last_reported(s) for s in series]
+    if 0 in lengths:
+        raise VigiaError(f"row {lengths.index(0)}: the series has no reported week")
+    moved = np.array([len(s) - n for s, n in zip(series, lengths, strict=True)], dtype="int64")
+    shifted = np.asarray(origins, dtype="datetime64[ns]") - moved * np.timedelta64(7, "D")
+    return [s[:n] for s, n in zip(series, lengths, strict=True)], shifted
+
+
 def origin_rows(
     frame: pd.DataFrame, origins: Sequence[pd.Timestamp], usable: np.ndarray | None = None
 ) -> np.ndarray:
@@ -117,6 +169,29 @@ class Forecaster(ABC):
         if not parts:
             return QuantileForecast.empty(self.horizons, self.levels)
         return QuantileForecast.concat(parts)
+
+    @property
+    def builds_arrays(self) -> bool:
+        """Whether :meth:`predict_series` builds the model's input with arrays (cheap for any
+        number of rows) rather than through a panel and :meth:`predict`."""
+        return type(self).predict_series is not Forecaster.predict_series
+
+    def predict_series(self, series: Sequence[np.ndarray], origins: np.ndarray) -> np.ndarray:
+        """Forecasts ``(rows, horizons, levels)`` from each row's own series (weekly counts,
+        oldest first, the last for the row's ``origins`` week), as :meth:`predict` gives them
+        for a panel of that series alone; rows may repeat a region at several origins.
+
+        The default calls :meth:`predict` once on a panel of all rows; models that build their
+        input with arrays override it (serving calls it on every request).
+        """
+        keys = np.array([f"{i:07d}" for i in range(len(series))], dtype=object)
+        panel = series_panel(keys, series, origins)
+        forecast = self.predict(panel)
+        position = {str(key): j for j, key in enumerate(forecast.keys["region"])}
+        missing = [str(key) for key in keys if str(key) not in position]
+        if missing:
+            raise VigiaError(f"{self.name}: no forecast for {len(missing)} of {len(keys)} rows")
+        return forecast.values[[position[str(key)] for key in keys]]
 
     # --- persistence -------------------------------------------------------------------------
     def params(self) -> dict[str, Any]:

@@ -173,11 +173,14 @@ class HybridForecaster(Forecaster):
 
     # --- prediction ----------------------------------------------------------------------------
     def _combine(self, forecasts: list[QuantileForecast]) -> QuantileForecast:
+        values = self._combine_values(np.stack([f.values for f in forecasts]))
+        return QuantileForecast(forecasts[0].keys, values, self.horizons, self.levels)
+
+    def _combine_values(self, stacked: np.ndarray) -> np.ndarray:
+        """The hybrid's quantiles from its active members' ``(members, rows, horizons, levels)``."""
         active = [m for m, name in enumerate(self.members) if name in self.fitted]
-        values = combine(np.stack([f.values for f in forecasts]), self.weights[active])
-        values = scale_spread(values, self.spread, self.levels.index(0.5))
-        first = forecasts[0]
-        return QuantileForecast(first.keys, finalize_quantiles(values), self.horizons, self.levels)
+        values = combine(stacked, self.weights[active])
+        return finalize_quantiles(scale_spread(values, self.spread, self.levels.index(0.5)))
 
     def _active(self) -> list[Forecaster]:
         return [self.fitted[name] for name in self.members if name in self.fitted]
@@ -185,6 +188,15 @@ class HybridForecaster(Forecaster):
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
         forecasts = [model.predict(history) for model in self._active()]
         return self._combine(_aligned(forecasts))
+
+    @property
+    def builds_arrays(self) -> bool:
+        return all(model.builds_arrays for model in self._active())
+
+    def predict_series(self, series: Sequence[np.ndarray], origins: np.ndarray) -> np.ndarray:
+        return self._combine_values(
+            np.stack([model.predict_series(series, origins) for model in self._active()])
+        )
 
     def predict_origins(
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]

@@ -9,6 +9,8 @@ size (``weight_power``) because WIS is scored on raw counts.
 
 from __future__ import annotations
 
+import ctypes
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from vigia.errors import VigiaError
 from vigia.features.forecast import (
     FEATURES,
     build_features,
+    features_at_last,
     future_targets,
     history_weeks,
     level_weights,
@@ -31,9 +34,49 @@ from vigia.forecasts.quantiles import (
     QuantileForecast,
     finalize_quantiles,
 )
-from vigia.models.base import Forecaster, origin_rows, reported, reported_mask
+from vigia.models.base import (
+    Forecaster,
+    origin_rows,
+    panel_series,
+    reported,
+    reported_mask,
+    reported_series,
+)
+from vigia.models.tree_arrays import SMALL_BATCH, TreeArrays, compile_boosters
 
 MIN_HISTORY = 8  # weeks of history a row needs to be used in training
+# Arguments of XGBoost's dense in-place prediction (what ``Booster.inplace_predict`` sends).
+_PREDICT_ARGS = json.dumps(
+    {"type": 0, "training": False, "iteration_begin": 0, "iteration_end": 0,
+     "missing": float("nan"), "strict_shape": False, "cache_id": 0}
+).encode()  # fmt: skip
+
+
+def predict_dense(booster: xgb.Booster, features: np.ndarray) -> np.ndarray:
+    """``booster.inplace_predict(features)``, float32 ``(rows, outputs)`` flattened, by XGBoost's
+    C function itself: the Python wrapper costs ~0.2 ms a call (type checks for a dozen data
+    libraries), most of a one-row forecast's time (benchmarks/serving). Falls back to the
+    wrapper if this XGBoost lacks the function."""
+    library = getattr(xgb.core, "_LIB", None)
+    predict = getattr(library, "XGBoosterPredictFromDense", None)
+    if library is None or predict is None:
+        return np.asarray(booster.inplace_predict(features, validate_features=False)).ravel()
+    data = np.ascontiguousarray(features, dtype="float64")
+    interface = json.dumps(
+        {"data": [data.ctypes.data, True], "shape": list(data.shape), "strides": None,
+         "typestr": "<f8", "version": 3}
+    ).encode()  # fmt: skip
+    shape = ctypes.POINTER(ctypes.c_uint64)()
+    dims = ctypes.c_uint64()
+    result = ctypes.POINTER(ctypes.c_float)()
+    status = predict(
+        booster.handle, interface, _PREDICT_ARGS, None,
+        ctypes.byref(shape), ctypes.byref(dims), ctypes.byref(result),
+    )  # fmt: skip
+    if status != 0:
+        raise xgb.core.XGBoostError(library.XGBGetLastError().decode())
+    size = int(np.prod([shape[i] for i in range(dims.value)]))
+    return np.ctypeslib.as_array(result, (size,)).copy()
 
 
 class XGBoostForecaster(Forecaster):
@@ -63,6 +106,7 @@ class XGBoostForecaster(Forecaster):
         self.seed = seed
         self.n_jobs = n_jobs
         self.boosters: dict[int, xgb.Booster] = {}
+        self._tree_arrays: TreeArrays | bool | None = False  # False: not built yet
 
     def params(self) -> dict[str, Any]:
         return {
@@ -109,6 +153,7 @@ class XGBoostForecaster(Forecaster):
                 label=np.log1p(y[rows]) - self._anchor(features.loc[rows]),
                 weight=level_weights(level.to_numpy(), self.weight_power),
             )
+            self._tree_arrays = False
             self.boosters[h] = xgb.train(
                 self._train_params(), matrix, num_boost_round=self.n_estimators
             )
@@ -118,19 +163,40 @@ class XGBoostForecaster(Forecaster):
             return features["level"] + features["lag_0"]
         return features["level"]
 
+    def _values(self, features: np.ndarray) -> np.ndarray:
+        """Quantiles ``(rows, horizons, levels)`` from features ``(rows, FEATURES)``: the one
+        prediction path of fitting's checks, backtests and serving."""
+        level = features[:, FEATURES.index("level")]
+        anchor = level + features[:, FEATURES.index("lag_0")] if self.anchor == "last" else level
+        if len(features) <= SMALL_BATCH and self._arrays() is not None:
+            z = self._arrays().predict(features)  # type: ignore[union-attr]
+        else:
+            z = np.stack(
+                [predict_dense(self.boosters[h], features).reshape(len(features), -1)
+                 for h in self.horizons],
+                axis=1,
+            )  # fmt: skip
+        return finalize_quantiles(np.expm1(anchor[:, None, None] + z))
+
+    def _arrays(self) -> TreeArrays | None:
+        """The boosters as arrays for small batches (built on first use)."""
+        if self._tree_arrays is False:
+            self._tree_arrays = compile_boosters([self.boosters[h] for h in self.horizons])
+        return self._tree_arrays  # type: ignore[return-value]
+
     def _forecast(self, rows: pd.DataFrame) -> QuantileForecast:
-        matrix = xgb.DMatrix(rows[FEATURES])
-        level = self._anchor(rows).to_numpy()[:, None]
-        values = np.empty((len(rows), len(self.horizons), len(self.levels)))
-        for j, h in enumerate(self.horizons):
-            z = self.boosters[h].predict(matrix).reshape(len(rows), len(self.levels))
-            values[:, j, :] = np.expm1(level + z)
-        keys = rows[["region", "origin"]]
-        return QuantileForecast(keys, finalize_quantiles(values), self.horizons, self.levels)
+        values = self._values(rows[FEATURES].to_numpy(dtype="float64"))
+        return QuantileForecast(rows[["region", "origin"]], values, self.horizons, self.levels)
 
     def predict(self, history: pd.DataFrame) -> QuantileForecast:
-        features = build_features(reported(history))
-        return self._forecast(features.groupby("region", sort=True).tail(1).sort_values("region"))
+        regions, series, origins = panel_series(reported(history))
+        keys = pd.DataFrame({"region": regions, "origin": origins})
+        values = self._values(features_at_last(series, origins))
+        return QuantileForecast(keys, values, self.horizons, self.levels)
+
+    def predict_series(self, series: Sequence[np.ndarray], origins: np.ndarray) -> np.ndarray:
+        series, origins = reported_series(series, origins)
+        return self._values(features_at_last(series, origins))
 
     def predict_origins(
         self, panel: pd.DataFrame, origins: Sequence[pd.Timestamp]
@@ -144,6 +210,7 @@ class XGBoostForecaster(Forecaster):
 
     def load_state(self, folder: Path) -> None:
         self.boosters = {}
+        self._tree_arrays = False
         for h in self.horizons:
             booster = xgb.Booster()
             booster.load_model(folder / f"xgb_h{h}.ubj")

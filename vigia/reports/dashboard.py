@@ -137,6 +137,29 @@ def region_summary(live: LiveForecast, weeks: int, population: pd.Series | None)
     return frame.sort_values("expected", ascending=False, ignore_index=True)
 
 
+def department_summary(regions: pd.DataFrame) -> pd.DataFrame | None:
+    """Per department (the first part of ``DEPARTMENT/PROVINCE[/DISTRICT]`` region names):
+    regions, recent and expected cases (sums of the regions' medians), the regions on alert,
+    sorted by expected cases; ``None`` for department-level (or other flat) region names."""
+    names = regions["region"].astype(str)
+    if not names.str.contains("/", regex=False).all():
+        return None
+    frame = regions.assign(department=names.str.split("/", n=1).str[0])
+    grouped = frame.groupby("department", sort=False)
+    summary = pd.DataFrame(
+        {
+            "regions": grouped.size(),
+            "recent": grouped["recent"].sum(),
+            "expected": grouped["expected"].sum(),
+            "top_region": grouped["region"].first().str.split("/", n=1).str[1],
+        }
+    )
+    if "alert_level" in frame:
+        on_alert = frame["alert_level"].isin(["alert", "epidemic"])
+        summary["on_alert"] = on_alert.groupby(frame["department"]).sum()
+    return summary.sort_values("expected", ascending=False).reset_index()
+
+
 def _latest_allocation(workspace: Workspace, live: LiveForecast) -> tuple[dict | None, str]:
     path = workspace.reports / "allocation" / "allocation.json"
     if not path.exists():
@@ -406,7 +429,9 @@ def render_dashboard(data: DashboardData) -> str:
     page = env.from_string(template_text)
     last_week = manifest.get("last_week")
     regions = data.regions.replace({np.nan: None}).to_dict(orient="records")
+    departments = department_summary(data.regions)
     return page.render(
+        departments=None if departments is None else departments.to_dict(orient="records"),
         plotly_js=get_plotlyjs(),
         bars=_figure_html(ranked_bars(data), "ranked-bars"),
         fans=_figure_html(fan_charts(data), "fan-charts"),

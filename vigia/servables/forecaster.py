@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from vigia.errors import VigiaError
-from vigia.features.forecast import FEATURES, build_features
+from vigia.features.forecast import FEATURES, features_at_last
 from vigia.models.bundle import load_forecast_bundle
 from vigia.servables.base import Servable, Tensor, TensorSpec, as_number, json_type
 from vigia.servables.errors import InvalidRequest, bounded
@@ -106,18 +105,6 @@ class ForecastServable(Servable):
             for region, group in ordered.groupby("region", sort=True)
         }
         self.regions = tuple(sorted(self.series))
-        # Features at every bundled (region, week): the payload log's input rows for requests
-        # that use the bundled history (features at an origin depend only on weeks up to it).
-        features = build_features(ordered)
-        self.bundled_features: dict[tuple[str, np.datetime64], dict[str, float]] = {
-            (str(region), np.datetime64(origin, "ns")): dict(zip(FEATURES, values, strict=True))
-            for region, origin, values in zip(
-                features["region"],
-                features["origin"].to_numpy(dtype="datetime64[ns]"),
-                features[FEATURES].to_numpy(dtype="float64"),
-                strict=True,
-            )
-        }
 
     @classmethod
     def from_bundle(cls, folder: Path, manifest: dict[str, Any]) -> Self:
@@ -250,15 +237,15 @@ class ForecastServable(Servable):
         if origin is None:
             end = len(weeks)
         else:
-            found = np.flatnonzero(weeks == origin)
-            if found.size == 0:
+            at = int(np.searchsorted(weeks, origin))
+            if at == len(weeks) or weeks[at] != origin:
                 raise InvalidRequest(
                     "unknown_week",
                     f"{where}.week_start: {week_start} is not a week of the model's history for "
                     f"{region} ({_iso(weeks[0])} … {_iso(weeks[-1])}, weekly); send history "
                     "to forecast from another week",
                 )
-            end = int(found[0]) + 1
+            end = at + 1
         if end < self.min_history:
             raise InvalidRequest(
                 "history_too_short",
@@ -300,11 +287,11 @@ class ForecastServable(Servable):
     def predict(self, batch: ForecastBatch) -> np.ndarray:
         """Quantiles ``(rows, horizons, levels)``.
 
-        Rows on the bundled history come from the cache when asked before; those that repeat a
-        region (many origins: a backfill, a dashboard) are answered by one ``predict_origins``
-        call, which vectorised models compute at once.
-        Other rows go through ``predict``, which forecasts each region of a panel once, so rows
-        repeating a region are split into rounds of distinct regions.
+        Rows on the bundled history come from the cache when asked before. The others are
+        forecast by one ``predict_series`` call, each row from its own series; models that
+        build their input with arrays (XGBoost) do so for any row. For other models, rows that
+        repeat a region of the bundled history (many origins: a backfill, a dashboard) go to
+        one ``predict_origins`` call, which computes each region's input once.
         """
         values = np.empty((len(batch), len(self.horizons), len(self.levels)), dtype="float64")
         cache = self.cache
@@ -317,15 +304,20 @@ class ForecastServable(Servable):
                 values[i] = hit
         bundled = [i for i in todo if batch.rows[i].source == "model"]
         rest = todo
-        if len(bundled) > len({batch.rows[i].region for i in bundled}):
+        if not self.model.builds_arrays and len(bundled) > len(
+            {batch.rows[i].region for i in bundled}
+        ):
             try:
                 self._predict_bundled_origins(batch, bundled, values)
                 rest = [i for i in todo if batch.rows[i].source != "model"]
             except (VigiaError, ValueError, KeyError):
                 # A ragged history (a region starting later) can make some (region, origin)
                 # pairs nobody asked for unforecastable: answer row by row instead.
-                log.info("%s: falling back to per-region rounds", self.folder)
-        self._predict_in_rounds(batch, rest, values)
+                log.info("%s: forecasting each row from its own series", self.folder)
+        if rest:
+            rows = [batch.rows[i] for i in rest]
+            origins = np.array([row.origin for row in rows], dtype="datetime64[ns]")
+            values[rest] = self.model.predict_series([row.cases for row in rows], origins)
         if cache is not None:
             for i in bundled:
                 cache[batch.rows[i].key] = values[i].copy()
@@ -346,29 +338,7 @@ class ForecastServable(Servable):
         )
         position = {key: j for j, key in enumerate(keys)}
         for i, row in zip(members, rows, strict=True):
-            values[i] = forecast.values[position[row.key]]  # KeyError: fall back to rounds
-
-    def _predict_in_rounds(
-        self, batch: ForecastBatch, members: list[int], values: np.ndarray
-    ) -> None:
-        rounds: list[list[int]] = []
-        seen: Counter[str] = Counter()
-        for i in members:
-            region = batch.rows[i].region
-            k = seen[region]
-            seen[region] += 1
-            if k == len(rounds):
-                rounds.append([])
-            rounds[k].append(i)
-        for group in rounds:
-            rows = [batch.rows[i] for i in group]
-            forecast = self.model.predict(_panel(rows))
-            position = {str(r): j for j, r in enumerate(forecast.keys["region"])}
-            for i, row in zip(group, rows, strict=True):
-                j = position.get(row.region)
-                if j is None:
-                    raise RuntimeError(f"the model returned no forecast for {row.region}")
-                values[i] = forecast.values[j]
+            values[i] = forecast.values[position[row.key]]  # KeyError: row by row instead
 
     # --- responses -----------------------------------------------------------------------------
     def _dates(self, batch: ForecastBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -458,33 +428,12 @@ class ForecastServable(Servable):
         return inputs, outputs
 
     def _features(self, rows: list[ForecastRow]) -> list[dict[str, float]]:
-        """Features at each row's origin: looked up for bundled history, computed (one
-        ``build_features`` call for all of them) for histories sent by clients."""
-        out: list[dict[str, float]] = [
-            self.bundled_features.get((row.region, row.origin), {}) if row.source == "model"
-            else {}
-            for row in rows
-        ]  # fmt: skip
-        sent = [i for i, row in enumerate(rows) if row.source == "request"]
-        if sent:
-            # Features depend only on each series, so every row gets its own key.
-            keyed = [ForecastRow(f"{i:06d}", rows[i].origin, rows[i].cases, "") for i in sent]
-            table = build_features(_panel(keyed)).groupby("region", sort=True).tail(1)
-            for i, values in zip(sent, table[FEATURES].to_numpy(dtype="float64"), strict=True):
-                out[i] = dict(zip(FEATURES, values.tolist(), strict=True))
-        return out
-
-
-def _panel(rows: list[ForecastRow]) -> pd.DataFrame:
-    """A weekly panel (region, week_start, cases) holding each row's series."""
-    lengths = [len(row.cases) for row in rows]
-    return pd.DataFrame(
-        {
-            "region": np.repeat(np.array([row.region for row in rows], dtype=object), lengths),
-            "week_start": np.concatenate([row.weeks for row in rows]).astype("datetime64[ns]"),
-            "cases": np.concatenate([row.cases for row in rows]).astype("float64"),
-        }
-    )
+        """Features at each row's origin, from the series the forecast used."""
+        if not rows:
+            return []
+        origins = np.array([row.origin for row in rows], dtype="datetime64[ns]")
+        table = features_at_last([row.cases for row in rows], origins)
+        return [dict(zip(FEATURES, values, strict=True)) for values in table.tolist()]
 
 
 def _parse_week(text: str, where: str) -> np.datetime64:
