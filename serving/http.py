@@ -80,7 +80,7 @@ class ControlGuard:
                 await self.app(scope, receive, send)
                 return
             status, message = 401, "control endpoints need 'Authorization: Bearer <operator token>'"
-        metrics.ERRORS.labels("", "forbidden").inc()
+        metrics.count_error("", "forbidden")
         log.warning("refused %s %s (%d)", scope.get("method"), path, status)
         await JSONResponse({"error": message}, status_code=status)(scope, _no_receive, send)
 
@@ -155,7 +155,7 @@ class ErrorAnswers:
                 log.error("error after the answer started on %s", scope.get("path"), exc_info=exc)
                 return
             status, kind, message = _classify(scope.get("path", ""), exc)
-            metrics.ERRORS.labels(_model_in_path(scope.get("path", "")), kind).inc()
+            metrics.count_error(_model_in_path(scope.get("path", "")), kind)
             await JSONResponse({"error": message}, status_code=status)(scope, _no_receive, send)
 
 

@@ -93,8 +93,8 @@ def test_a_health_worker_gets_a_risk_tier_on_a_phone(
         assert errors(tools.events) == []
     # The valid assessment went through the model like any request (feature values only).
     records = read_payloads(live.ws.payload_logs / MODEL)[0]
-    page = [r for r in records if r["request_id"].startswith("page-")]
-    assert len(page) == 1 and page[0]["inputs"] == [instance]
+    page = [r for r in records if r["inputs"] == [instance]]
+    assert len(page) == 1 and len(page[0]["request_id"]) == 16  # stored hashed, never as sent
     assert shot.exists() and shot.stat().st_size > 10_000
 
 

@@ -108,6 +108,7 @@ def test_registered_version_loads_as_an_mlflow_pyfunc(run: dict) -> None:
 
     ws, outcome = run["ws"], run["outcome"]
     mlflow.set_tracking_uri(ws.tracking_uri)
+    mlflow.set_registry_uri(ws.tracking_uri)  # an earlier test may have pointed it elsewhere
     model = mlflow.pyfunc.load_model(f"models:/{NAME}@champion")
     test = _test_rows(outcome)
     expected = RiskModel.load(outcome["files"]["model"]).predict_proba(test.head(10))

@@ -56,7 +56,7 @@ def test_unload_and_load_need_the_token_and_readiness_follows(guarded: Served) -
     assert httpx.post(load, headers=bearer).status_code == 200
     assert httpx.get(guarded.url("/v2/health/ready")).status_code == 200
     reply = httpx.post(guarded.url(V1), json={"instances": [{"region": "PIURA"}]})
-    assert reply.status_code == 200 and reply.json()["model_version"] == 1
+    assert reply.status_code == 200 and reply.json()["model_version"] == "1"
 
 
 def test_default_bind_is_loopback(guarded: Served) -> None:

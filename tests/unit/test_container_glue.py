@@ -54,5 +54,5 @@ def test_serve_command_line_becomes_container_options(tmp_path: Path) -> None:
     assert options["payload_log"] == ws / "logs" / "payloads"
     assert options["extra_args"] == [
         "--watch-interval", "1.0", "--max-rows", "50", "--max-body-bytes", "4194304",
-        "--access-log",
+        "--payload-retention-days", "90.0", "--payload-max-bytes", "5368709120", "--access-log",
     ]  # fmt: skip

@@ -17,7 +17,7 @@ from vigia.errors import NotFoundError, VigiaError
 from vigia.monitor.paths import MonitorPaths
 from vigia.monitor.reference import LiveModel, live_model, reference_file
 from vigia.monitor.risk_config import RiskMonitorConfig
-from vigia.payloads import read_payloads
+from vigia.payloads import hashed_id, read_payloads
 from vigia.risk.snapshot import PROBABILITY
 from vigia.risk.task import Feature
 
@@ -107,10 +107,12 @@ def read_labels(path: str | Path) -> pd.DataFrame:
 
 
 def join_labels(rows: pd.DataFrame, labels: pd.DataFrame | None) -> pd.DataFrame:
-    """The logged rows whose label has arrived, with a ``label`` column."""
+    """The logged rows whose label has arrived, with a ``label`` column. The client's request
+    ids are hashed as the payload log stores them (:func:`vigia.payloads.hashed_id`)."""
     if labels is None or labels.empty or rows.empty:
         return rows.iloc[:0].assign(label=pd.Series(dtype="int64"))
-    keyed = labels.drop_duplicates(["request_id", "row"], keep="last").rename(
+    keyed = labels.assign(request_id=labels["request_id"].astype(str).map(hashed_id))
+    keyed = keyed.drop_duplicates(["request_id", "row"], keep="last").rename(
         columns={"request_id": REQUEST, "row": ROW}
     )
     return rows.merge(keyed, on=[REQUEST, ROW], how="inner")

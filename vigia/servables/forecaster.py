@@ -287,11 +287,12 @@ class ForecastServable(Servable):
     def predict(self, batch: ForecastBatch) -> np.ndarray:
         """Quantiles ``(rows, horizons, levels)``.
 
-        Rows on the bundled history come from the cache when asked before. The others are
-        forecast by one ``predict_series`` call, each row from its own series; models that
-        build their input with arrays (XGBoost) do so for any row. For other models, rows that
-        repeat a region of the bundled history (many origins: a backfill, a dashboard) go to
-        one ``predict_origins`` call, which computes each region's input once.
+        Rows on the bundled history come from the cache when asked before. Models that build
+        their input with arrays from one series (XGBoost) forecast every other row by one
+        ``predict_series`` call. Other models may read several regions at once (the boosted
+        member's neighbours), so a bundled region is forecast from the whole bundled history,
+        as the pipeline forecast it, and every region of those origins is cached; rows with a
+        client's own history are forecast from that series alone.
         """
         values = np.empty((len(batch), len(self.horizons), len(self.levels)), dtype="float64")
         cache = self.cache
@@ -302,43 +303,50 @@ class ForecastServable(Servable):
                 todo.append(i)
             else:
                 values[i] = hit
-        bundled = [i for i in todo if batch.rows[i].source == "model"]
         rest = todo
-        if not self.model.builds_arrays and len(bundled) > len(
-            {batch.rows[i].region for i in bundled}
-        ):
-            try:
-                self._predict_bundled_origins(batch, bundled, values)
-                rest = [i for i in todo if batch.rows[i].source != "model"]
-            except (VigiaError, ValueError, KeyError):
-                # A ragged history (a region starting later) can make some (region, origin)
-                # pairs nobody asked for unforecastable: answer row by row instead.
-                log.info("%s: forecasting each row from its own series", self.folder)
+        if not self.model.builds_arrays:
+            bundled = [i for i in todo if batch.rows[i].source == "model"]
+            rest = [i for i in todo if batch.rows[i].source != "model"]
+            rest += self._predict_bundled_origins(batch, bundled, values) if bundled else []
         if rest:
             rows = [batch.rows[i] for i in rest]
             origins = np.array([row.origin for row in rows], dtype="datetime64[ns]")
             values[rest] = self.model.predict_series([row.cases for row in rows], origins)
-        if cache is not None:
-            for i in bundled:
-                cache[batch.rows[i].key] = values[i].copy()
+            if cache is not None:
+                for i, row in zip(rest, rows, strict=True):
+                    if row.source == "model":
+                        cache[row.key] = values[i].copy()
         return values
 
     def _predict_bundled_origins(
         self, batch: ForecastBatch, members: list[int], values: np.ndarray
-    ) -> None:
-        rows = [batch.rows[i] for i in members]
-        regions = {row.region for row in rows}
-        origins = sorted({pd.Timestamp(row.origin) for row in rows})
-        panel = self.history[self.history["region"].isin(regions)]
-        forecast = self.model.predict_origins(panel, origins)
+    ) -> list[int]:
+        """Fill ``values`` for the bundled rows ``members`` from one forecast of the whole
+        bundled history at their origins; return the rows it has no forecast for (a ragged
+        history: a region without a report that week), to be forecast from their own series."""
+        origins = sorted({pd.Timestamp(batch.rows[i].origin) for i in members})
+        try:
+            forecast = self.model.predict_origins(self.history, origins)
+        except (VigiaError, ValueError) as exc:
+            log.info("%s: forecasting each row from its own series (%s)", self.folder, exc)
+            return members
         keys = zip(
             forecast.keys["region"].astype(str),
             forecast.keys["origin"].to_numpy(dtype="datetime64[ns]"),
             strict=True,
         )
         position = {key: j for j, key in enumerate(keys)}
-        for i, row in zip(members, rows, strict=True):
-            values[i] = forecast.values[position[row.key]]  # KeyError: row by row instead
+        if self.cache is not None:
+            for key, j in position.items():
+                self.cache[key] = forecast.values[j].copy()
+        missing = []
+        for i in members:
+            j = position.get(batch.rows[i].key)
+            if j is None:
+                missing.append(i)
+            else:
+                values[i] = forecast.values[j]
+        return missing
 
     # --- responses -----------------------------------------------------------------------------
     def _dates(self, batch: ForecastBatch) -> tuple[np.ndarray, np.ndarray]:

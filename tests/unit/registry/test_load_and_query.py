@@ -153,7 +153,7 @@ def test_a_server_starting_on_a_broken_version_serves_the_newest_that_loads(
         reply = httpx.post(
             f"{url}/v1/models/{NAME}:predict", json={"instances": [{"region": "PIURA"}]}
         )
-        assert reply.status_code == 200 and reply.json()["model_version"] == 1
+        assert reply.status_code == 200 and reply.json()["model_version"] == "1"
         metrics = httpx.get(url + "/metrics").text
         assert f'vigia_model_fallback_version{{model="{NAME}"}} 1.0' in metrics
     finally:
