@@ -339,13 +339,13 @@ class ForecastServable(Servable):
         if self.cache is not None:
             for key, j in position.items():
                 self.cache[key] = forecast.values[j].copy()
-        missing = []
+        missing: list[int] = []
         for i in members:
-            j = position.get(batch.rows[i].key)
-            if j is None:
+            at = position.get(batch.rows[i].key)
+            if at is None:
                 missing.append(i)
             else:
-                values[i] = forecast.values[j]
+                values[i] = forecast.values[at]
         return missing
 
     # --- responses -----------------------------------------------------------------------------
