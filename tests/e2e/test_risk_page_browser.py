@@ -17,7 +17,7 @@ from browser import errors, evaluate, open_page, screenshot, wait_until
 from risk_live import MODEL, LiveRisk, install_live_risk_model
 
 from vigia.monitor.risk_replay import v1_instances
-from vigia.payloads import read_payloads
+from vigia.payloads import hashed_id, read_payloads
 from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 from vigia.workspace import Workspace
 
@@ -54,7 +54,11 @@ def test_a_health_worker_gets_a_risk_tier_on_a_phone(
     live, base = served
     case = live.test.sample(1, random_state=7)
     instance = v1_instances(case, live.model.features)[0]
-    direct = httpx.post(f"{base}/v1/models/{MODEL}:predict", json={"instances": [instance]})
+    direct = httpx.post(
+        f"{base}/v1/models/{MODEL}:predict",
+        json={"instances": [instance]},
+        headers={"x-request-id": "direct-1"},
+    )
     expected = direct.json()["predictions"][0]["probability"]
     shot = Path(os.environ.get("VIGIA_SCREENSHOTS") or tmp_path) / "risk-page.png"
     with open_page(f"{base}/risk/{MODEL}", width=WIDTH) as tools:
@@ -93,8 +97,8 @@ def test_a_health_worker_gets_a_risk_tier_on_a_phone(
         assert errors(tools.events) == []
     # The valid assessment went through the model like any request (feature values only).
     records = read_payloads(live.ws.payload_logs / MODEL)[0]
-    page = [r for r in records if r["inputs"] == [instance]]
-    assert len(page) == 1 and len(page[0]["request_id"]) == 16  # stored hashed, never as sent
+    page = [r for r in records if r["request_id"] != hashed_id("direct-1")]
+    assert len(records) == 2 and len(page) == 1 and page[0]["inputs"] == [instance]
     assert shot.exists() and shot.stat().st_size > 10_000
 
 
