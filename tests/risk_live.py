@@ -18,6 +18,7 @@ from vigia.registry.tracking import Registry
 from vigia.risk.datasets import builtin
 from vigia.risk.metrics import classification_metrics
 from vigia.risk.model import RiskModel
+from vigia.risk.pyfunc import ClassifierBundleModel
 from vigia.risk.snapshot import training_snapshot, write_snapshot
 from vigia.risk.task import TARGET, TIME, RiskTask
 from vigia.risk.validate import prepare_table
@@ -71,6 +72,7 @@ def install_live_risk_model(ws: Workspace, rows: int = 8000, seed: int = 0) -> L
         tags={"vigia.data_hash": "test"},
         artifacts={"reference": build / "reference"},
         approved=True,
+        python_model=ClassifierBundleModel(),
     )
     ModelStore(ws.models).push(
         MODEL,

@@ -59,11 +59,13 @@ class VersionInfo:
 
 
 def default_wrapper(manifest: dict[str, Any]) -> Any:
-    """The MLflow pyfunc wrapper of a bundle of this kind."""
-    if manifest.get("kind") == "classifier":
-        from vigia.risk.pyfunc import ClassifierBundleModel
-
-        return ClassifierBundleModel()
+    """The MLflow pyfunc wrapper of a forecast bundle; other kinds bring their own (the risk
+    kind: :class:`vigia.risk.pyfunc.ClassifierBundleModel`), the registry knows none of them."""
+    if manifest.get("kind", "forecaster") != "forecaster":
+        raise VigiaError(
+            f"a {manifest.get('kind')!r} bundle is logged with its own pyfunc wrapper "
+            "(log_training_run(python_model=...))"
+        )
     from vigia.registry.pyfunc import ForecastBundleModel
 
     return ForecastBundleModel()
