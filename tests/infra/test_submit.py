@@ -103,8 +103,9 @@ def test_push_step_mounts_the_model_store_on_the_cluster(training_package: Path)
     assert push["pvcMount"][0]["mountPath"] == MODEL_STORE_PATH
     assert push["pvcMount"][0]["constant"] == MODEL_STORE_CLAIM
     assert push["podMetadata"]["annotations"] == {"gke-gcsfuse/volumes": "true"}
-    # Only push (writes) and the dashboard after it (reads the live version) touch the store.
-    assert set(executors) == {"exec-push", "exec-dashboard"}
+    # Only push (writes), promote (reads what it pushed for the canary verdict) and the dashboard
+    # after them (reads the live version) touch the store.
+    assert set(executors) == {"exec-push", "exec-promote", "exec-dashboard"}
     assert executors["exec-dashboard"]["pvcMount"][0]["mountPath"] == MODEL_STORE_PATH
 
 

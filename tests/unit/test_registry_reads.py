@@ -11,11 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from cli_helpers import run_cli
 
 from vigia.registry.sqlite_view import SqliteRegistryView
 from vigia.registry.tracking import Registry, VersionInfo
+from vigia.training import train_forecaster
 from vigia.workspace import Workspace
 
 FORECAST = "dengue-forecast"
@@ -23,14 +25,13 @@ RISK = "cohort-risk"
 
 
 @pytest.fixture(scope="module")
-def registry_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def registry_ws(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFrame) -> Workspace:
     """Three forecast versions (approved, unapproved with a NaN metric, approved and champion),
     a deleted fourth, and an unapproved risk model — all written by MLflow."""
     root = tmp_path_factory.mktemp("registry")
     ws = Workspace(root / "ws").ensure()
-    bundle = root / "bundle"
-    bundle.mkdir()
-    (bundle / "model.json").write_text("{}")
+    bundle = root / "bundle"  # a real bundle: MLflow logs it with its signature and example
+    train_forecaster(small_panel, "persistence", 0, bundle, {"data_hash": "test"})
     registry = Registry(ws.tracking_uri, ws.artifacts)
     runs = [(True, 0.9), (False, float("nan")), (True, 0.8), (True, 0.7)]
     for approved, wis in runs:

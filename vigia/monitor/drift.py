@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,12 +112,16 @@ def prediction_frame(logged: LoggedForecasts) -> pd.DataFrame:
 
 
 def tested_columns(
-    reference: pd.DataFrame, current: pd.DataFrame, candidates: list[str], config: MonitorConfig
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    candidates: list[str],
+    excluded: Collection[str] = (),
 ) -> tuple[list[str], dict[str, str]]:
-    """The columns a drift check can test, and why the others are left out."""
+    """The columns a drift check can test, and why the others are left out (numbers and
+    categories alike: a column is constant when it has fewer than two distinct values)."""
     tested, untested = [], {}
     for column in candidates:
-        if column in config.exclude:
+        if column in excluded:
             untested[column] = "excluded in the monitoring config"
         elif column not in reference.columns:
             untested[column] = "not in the reference data"
@@ -124,7 +129,7 @@ def tested_columns(
             untested[column] = "not in the logged inputs"
         elif reference[column].notna().sum() < 2 or current[column].notna().sum() < 1:
             untested[column] = "no values"
-        elif float(np.nanstd(reference[column].to_numpy(dtype="float64"))) == 0.0:
+        elif reference[column].nunique(dropna=True) < 2:
             untested[column] = "constant in the reference data"
         else:
             tested.append(column)
@@ -155,7 +160,7 @@ def drift_check(
         A :class:`DriftResult`; ``assessed`` is False with a reason when ``current`` has fewer
         than ``config.min_rows`` rows or no column can be tested.
     """
-    tested, untested = tested_columns(reference, current, columns, config)
+    tested, untested = tested_columns(reference, current, columns, config.exclude)
     result = DriftResult(
         kind, False, untested=untested, rows_current=len(current), rows_reference=len(reference)
     )

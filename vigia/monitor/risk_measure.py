@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from vigia.monitor.cbpe import EstimatedPerformance, RealizedPerformance, estimate, realized
-from vigia.monitor.drift import DATA, PREDICTION, DriftResult, parse_drift_snapshot
+from vigia.monitor.drift import DATA, PREDICTION, DriftResult, parse_drift_snapshot, tested_columns
 from vigia.monitor.risk_collect import RiskData
 from vigia.monitor.risk_config import RiskMonitorConfig
 from vigia.risk.snapshot import HOLDOUT, PROBABILITY
@@ -61,24 +61,6 @@ def measure_risk(data: RiskData, config: RiskMonitorConfig) -> RiskMeasurements:
     )
 
 
-def _tested(
-    reference: pd.DataFrame, current: pd.DataFrame, columns: list[str], excluded: tuple[str, ...]
-) -> tuple[list[str], dict[str, str]]:
-    tested, untested = [], {}
-    for column in columns:
-        if column in excluded:
-            untested[column] = "excluded in the monitoring config"
-        elif column not in reference.columns:
-            untested[column] = "not in the training snapshot"
-        elif reference[column].notna().sum() < 2 or current[column].notna().sum() < 1:
-            untested[column] = "no values"
-        elif reference[column].nunique(dropna=True) < 2:
-            untested[column] = "constant in the training snapshot"
-        else:
-            tested.append(column)
-    return tested, untested
-
-
 def risk_drift(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -91,7 +73,7 @@ def risk_drift(
 ) -> DriftResult:
     """Evidently drift of ``features`` (numbers and categories) of ``current`` vs ``reference``."""
     numeric = [f.name for f in features if f.kind == "numeric"]
-    tested, untested = _tested(reference, current, [f.name for f in features], excluded)
+    tested, untested = tested_columns(reference, current, [f.name for f in features], excluded)
     result = DriftResult(
         kind, False, untested=untested, rows_current=len(current), rows_reference=len(reference)
     )
