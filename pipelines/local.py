@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure, VigiaError
 from vigia.workspace import Workspace
 
 RUNNERS = ("subprocess", "container")
@@ -91,7 +91,7 @@ class LocalRun:
         """Path of an output artifact or parameter file of a task."""
         path = self.tasks.get(task, self.root / task) / name
         if not path.exists():
-            raise VigiaError(f"run {self.root.name}: task {task!r} produced no {name!r}")
+            raise RuntimeFailure(f"run {self.root.name}: task {task!r} produced no {name!r}")
         return path
 
     def parameter(self, task: str, name: str = "Output") -> Any:
@@ -122,7 +122,7 @@ def run_pipeline_locally(
         quiet: Show nothing on the console (the log file still gets everything).
 
     Raises:
-        VigiaError: A task failed; the message names it and the log file.
+        RuntimeFailure: A task failed; the message names it and the log file.
     """
     import kfp.local
 
@@ -208,13 +208,14 @@ def _run_locked(
     name = getattr(pipeline, "name", "")
     created = [p for p in created if p.name.startswith(f"{name}-")] or created
     if not created:
-        raise VigiaError(f"pipeline produced no run folder; see {log_path}")
+        raise RuntimeFailure(f"pipeline produced no run folder; see {log_path}")
     root = created[-1]
     run = LocalRun(root=root, log=log_path, seconds=time.perf_counter() - started)
     run.tasks = {p.name: p for p in root.iterdir() if p.is_dir()}
     if failure is not None:
         detail = _task_error(log_path)
-        raise VigiaError(f"pipeline run failed{': ' + detail if detail else ''} (log: {log_path})")
+        because = f": {detail}" if detail else ""
+        raise RuntimeFailure(f"pipeline run failed{because} (log: {log_path})")
     return run
 
 

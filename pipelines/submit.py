@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure, VigiaError
 from vigia.pipelines.cluster import CLUSTER_PARAMETERS, RUNNER_SERVICE_ACCOUNT
 
 # KFP recurring runs take 6-field cron: second minute hour day-of-month month day-of-week.
@@ -109,11 +109,12 @@ def kfp_errors(host: str) -> Iterator[None]:
         yield
     except ApiException as error:
         detail = (error.body or "").strip().replace("\n", " ")[:200]
-        raise VigiaError(
+        failure = RuntimeFailure if (error.status or 0) >= 500 else VigiaError  # 4xx: set-up
+        raise failure(
             f"KFP API at {host} answered {error.status} {error.reason}: {detail}"
         ) from None
     except (HTTPError, OSError, TimeoutError) as error:
-        raise VigiaError(f"cannot reach the KFP API at {host}: {error}") from None
+        raise RuntimeFailure(f"cannot reach the KFP API at {host}: {error}") from None
 
 
 def compile_pipeline(name: str, out_dir: Path) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.containers import engine_client, require_image
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure, VigiaError
 from vigia.images import image_ref
 
 STORE_MOUNT = "/mnt/models"
@@ -65,19 +65,19 @@ class PredictorContainer:
         """Seconds until ``/v2/health/ready`` answered 200.
 
         Raises:
-            VigiaError: The container exited (its last log lines say why) or timed out.
+            RuntimeFailure: The container exited (its last log lines say why) or timed out.
         """
         started = time.perf_counter()
         while time.perf_counter() - started < timeout:
             self.container.reload()
             if self.container.status not in ("created", "running"):
-                raise VigiaError(
+                raise RuntimeFailure(
                     f"predictor container exited ({self.container.status}):\n{self.logs()}"
                 )
             if _ready(f"{self.url}/v2/health/ready"):
                 return time.perf_counter() - started
             time.sleep(0.2)
-        raise VigiaError(f"predictor not ready after {timeout:.0f}s:\n{self.logs()}")
+        raise RuntimeFailure(f"predictor not ready after {timeout:.0f}s:\n{self.logs()}")
 
     def stop(self, timeout: int = STOP_TIMEOUT) -> int:
         """SIGTERM, wait for the exit, remove the container; return the exit code."""
@@ -142,7 +142,7 @@ def start_predictor(
             ports={f"{HTTP_PORT}/tcp": (host, http_port), f"{GRPC_PORT}/tcp": (host, grpc_port)},
         )  # fmt: skip
     except docker.errors.APIError as exc:
-        raise VigiaError(f"cannot start the predictor container: {exc.explanation}") from None
+        raise RuntimeFailure(f"cannot start the predictor container: {exc.explanation}") from None
     return PredictorContainer(container, host, http_port, grpc_port)
 
 

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure
 
 
 def free_ports(count: int) -> list[int]:
@@ -62,7 +62,7 @@ def wait_ready(
     """Poll ``url`` until it answers 200; returns seconds waited.
 
     Raises:
-        VigiaError: The process exited first, or ``timeout`` passed (the message ends with the
+        RuntimeFailure: The process exited first, or ``timeout`` passed (the message ends with the
             end of ``log``, if given).
     """
     import httpx
@@ -70,7 +70,7 @@ def wait_ready(
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise VigiaError(
+            raise RuntimeFailure(
                 f"server exited with code {process.returncode} before it was ready{_tail(log)}"
             )
         try:
@@ -80,7 +80,7 @@ def wait_ready(
         if ready:
             return time.perf_counter() - started
         time.sleep(0.1)
-    raise VigiaError(f"server not ready after {timeout:.0f}s ({url}){_tail(log)}")
+    raise RuntimeFailure(f"server not ready after {timeout:.0f}s ({url}){_tail(log)}")
 
 
 def _tail(log: Path | None, lines: int = 40) -> str:

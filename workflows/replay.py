@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure, VigiaError
 from vigia.monitor.replay import TimelineRow
 from vigia.progress import Step
 from vigia.workflows.training import TrainingSpec
@@ -81,7 +81,7 @@ def _wait_for_payload(folder: Path, count: int, timeout: float = 30.0) -> None:
         if len(read_payloads(folder)[0]) > count:
             return
         time.sleep(0.1)
-    raise VigiaError(f"the server logged no payload in {timeout:.0f}s ({folder})")
+    raise RuntimeFailure(f"the server logged no payload in {timeout:.0f}s ({folder})")
 
 
 def _wait_for_version(base: str, version: int, timeout: float = 120.0) -> None:
@@ -93,7 +93,7 @@ def _wait_for_version(base: str, version: int, timeout: float = 120.0) -> None:
         if reply.status_code == 200 and str(version) in reply.json().get("versions", []):
             return
         time.sleep(0.25)
-    raise VigiaError(f"the server did not swap to version {version} within {timeout:.0f}s")
+    raise RuntimeFailure(f"the server did not swap to version {version} within {timeout:.0f}s")
 
 
 def timeline_line(row: TimelineRow) -> str:
@@ -180,7 +180,7 @@ def replay(ws: Workspace, spec: ReplaySpec, say: Callable[[str], None] = print) 
                 f"{base}/v1/models/{MODEL}:predict", json=weekly_request(panel, week), timeout=60
             )
             if reply.status_code != 200:
-                raise VigiaError(f"week {week:%Y-%m-%d}: HTTP {reply.status_code} {reply.text}")
+                raise RuntimeFailure(f"week {week:%Y-%m-%d}: HTTP {reply.status_code} {reply.text}")
             served = int(reply.json()["model_version"])
             _wait_for_payload(folder, logged)
             logged += 1

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from vigia.errors import VigiaError
+from vigia.errors import GateRefusedError, VigiaError
 from vigia.monitor.paths import MonitorPaths
 from vigia.monitor.risk_config import RiskMonitorConfig
 from vigia.monitor.risk_replay import ReplayWeek, RiskReplay, replay_risk, write_timeline
@@ -129,6 +129,7 @@ def _train(workspace: Any, setup: ReplaySetup, name: str, say: Callable[[str], N
         jobs=setup.jobs,
     )
     if not outcome["pushed"]:
-        raise VigiaError("the model was not approved: " + "; ".join(outcome["decision"]["reasons"]))
+        reasons = "; ".join(outcome["decision"]["reasons"])
+        raise GateRefusedError(f"the model was not approved: {reasons}")
     say(f"  {name} version {outcome['version']} approved and pushed ({outcome['seconds']:.0f}s)")
     return int(outcome["version"])

@@ -99,7 +99,7 @@ def pipeline_run(workspace: Path, runner: str, regions: str, years: float, gates
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{runner} run failed:\n{done.stdout[-3000:]}\n{done.stderr}")
-    return {"cli_seconds": wall, "outcome": json.loads(done.stdout[done.stdout.index("\n{") :])}
+    return {"cli_seconds": wall, "outcome": json.loads(done.stdout)}
 
 
 def pipeline_runs(root: Path, regions: str, years: float, gates: Path) -> dict[str, Any]:

@@ -60,7 +60,7 @@ def train(workspace: Path, runner: str, gates: Path) -> dict[str, Any]:
     args += ["--gates", str(gates)]
     result = run_cli([*args, "--runner", runner, "--json"], timeout=1800)
     assert result.code == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(result.stdout[result.stdout.index("\n{") :])
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")

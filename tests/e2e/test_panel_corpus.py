@@ -492,7 +492,7 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
         timeout=2400,
     )
     assert result.code == 0, result.stderr[-2000:]
-    outcome = json.loads(result.stdout[result.stdout.index("{") :])
+    outcome = json.loads(result.stdout)
     card = outcome["card"]
     assert card["ragged"] and card["missing_weeks"] > 0
     assert card["reading"]["encoding"] == "cp1252" and card["reading"]["rows_moved"] > 0
@@ -528,7 +528,7 @@ def test_training_pipeline_and_serving_on_a_ragged_export(
         ]
     )
     assert allocated.code == 0, allocated.stderr[-2000:]
-    plan = json.loads(allocated.stdout[allocated.stdout.index("{") :])
+    plan = json.loads(allocated.stdout)
     assert {r["region"] for r in plan["regions"]} == set(card["regions"])
     # its forecast starts from its own last reported week, and the plan says so
     assert "Tumbes-Zarumilla, ñ" in plan["forecast_from_earlier_week"]

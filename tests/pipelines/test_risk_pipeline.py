@@ -281,8 +281,9 @@ def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_
             str(out),
         ]
     )
-    assert result.code == 0, result.stderr
+    assert result.code == 3, result.stderr  # the run finished; the gate refused the candidate
     assert "NOT APPROVED" in result.stdout and "pushed: no" in result.stdout
+    assert "vigia: error: the gate refused version" in result.stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"roc_auc", "pr_auc", "brier", "f1"} <= set(metrics["test"])
     assert set(metrics["slices"]) == {"sex", "age"}

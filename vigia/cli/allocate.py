@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vigia.cli.common import workspace
+from vigia.cli.output import print_json
 from vigia.errors import VigiaError
 from vigia.progress import Step, say
 
@@ -99,7 +100,7 @@ def _allocate(args: argparse.Namespace, resource: Any) -> int:
     out = args.out or ws.reports / "allocation"
     write_plan(plan.to_dict(), plan.table, out)
     if args.json:
-        print(json.dumps(plan.to_dict(), indent=2, default=str))
+        print_json(plan.to_dict())
         return 0
     say(f"model {live.model_label}, data up to {live.manifest.get('last_week')}")
     say(plan.format_table())
@@ -148,7 +149,7 @@ def _backtest(args: argparse.Namespace, resource: Any) -> int:
     table = format_backtest(summary)
     (out / "table.md").write_text(table + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print_json(summary)
         return 0
     say(
         f"\n{resource.label_en}: {summary['origins']} origins "

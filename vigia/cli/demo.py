@@ -12,7 +12,7 @@ import signal
 from typing import Any
 
 from vigia.cli.pipeline import add_training_options, print_outcome, run_training
-from vigia.errors import VigiaError
+from vigia.errors import GateRefusedError, RuntimeFailure, VigiaError
 from vigia.progress import Step, say
 from vigia.serving.process import free_ports, start_server, stop_server, wait_ready
 
@@ -71,7 +71,7 @@ def _demo(args: argparse.Namespace) -> int:
     store = ModelStore(ws.models)
     live = store.current(MODEL)
     if live is None:
-        raise VigiaError("no approved model to serve: the gate rejected every version so far")
+        raise GateRefusedError("no approved model to serve: the gate rejected every version so far")
     http_port, grpc_port = free_ports(2)
     port = args.port or http_port
     log = ws.logs / "demo-server.log"
@@ -91,7 +91,7 @@ def _demo(args: argparse.Namespace) -> int:
         request = {"instances": [{"region": r} for r in DEMO_REGIONS]}
         reply = httpx.post(f"{base}/v1/models/{MODEL}:predict", json=request, timeout=30.0)
         if reply.status_code != 200:
-            raise VigiaError(f"forecast request failed: HTTP {reply.status_code} {reply.text}")
+            raise RuntimeFailure(f"forecast request failed: HTTP {reply.status_code} {reply.text}")
         body = reply.json()
         say(
             f"live forecast over HTTP from {body.get('model_name', MODEL)} "

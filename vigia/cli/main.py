@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 
 from vigia import __version__
-from vigia.errors import exit_on_user_error
+from vigia.cli.output import json_stdout
+from vigia.errors import exit_codes_help, exit_on_user_error
 
 # One module per command group (see each module's docstring).
 COMMAND_MODULES = (
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vigia",
         description="Vigía: outbreak forecasting, risk scoring and resource allocation, "
         "with the MLOps around them (KFP pipelines, MLflow registry, KServe serving).",
+        epilog="With --json a command prints one JSON document on stdout and its progress on "
+        "stderr.\n\n" + exit_codes_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"vigia {__version__}")
     parser.add_argument(
@@ -50,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vigia`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    with exit_on_user_error("vigia"):
+    with exit_on_user_error("vigia"), json_stdout(getattr(args, "json", False)):
         try:
             return int(args.handler(args) or 0)
         except KeyboardInterrupt:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 from typing import Any
 
-from vigia.cli.common import workspace
+from vigia.cli.common import warn, workspace
+from vigia.cli.output import print_json
 from vigia.progress import say
 
 
@@ -73,7 +73,9 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         rows = [{**v.to_dict(), "live": live.get(v.name) == v.version,
                  "pointer": pointers.get(v.name) == v.version} for v in versions]  # fmt: skip
-        print(json.dumps(rows, indent=2))
+        for note in notes:
+            warn(note)
+        print_json(rows)
         return 0
     if not versions:
         say("no registered models yet: run `vigia pipeline run training`")

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from vigia.cli.output import print_json
 from vigia.cli.pipeline import add_training_options
 from vigia.progress import Step, say
 
@@ -160,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     status = result.status()
     if args.json:
-        print(json.dumps({**status, "report": str(published.files["html"])}, indent=2))
+        print_json({**status, "report": str(published.files["html"])})
     else:
         print_status(status)
         say(f"report: {published.files['html']}")
@@ -247,7 +248,7 @@ def _run_risk(args: argparse.Namespace) -> int:
         )
     status = {**outcome.check.status(), "report": str(outcome.published.files["html"])}
     if args.json:
-        print(json.dumps({**status, "retraining": outcome.retraining}, indent=2, default=str))
+        print_json({**status, "retraining": outcome.retraining})
         return 0
     print_risk_status(status)
     say(f"report: {status['report']}")
@@ -297,7 +298,7 @@ def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
     )
     status = json.loads((ws.reports / "monitoring" / "status.json").read_text(encoding="utf-8"))
     if args.json:
-        print(json.dumps(status, indent=2))
+        print_json(status)
     else:
         print_status(status)
         say(f"decision artifact: {run.output('monitor-decide', 'decision')}")

@@ -4,11 +4,11 @@ them on Kubeflow Pipelines."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import unmade_workspace
+from vigia.cli.common import refuse_unless_approved, unmade_workspace
+from vigia.cli.output import print_json
 from vigia.cli.panel_options import add_level_option, add_panel_options, panel_options
 from vigia.progress import say
 
@@ -154,10 +154,11 @@ def _run(args: argparse.Namespace) -> int:
     say(f"▶ training pipeline ({args.runner} runner)")
     outcome = run_training(args)
     if args.json:
-        print(json.dumps(outcome, indent=2, default=str))
+        print_json(outcome)
     else:
         print_outcome(outcome)
         say(f"run folder: {outcome['run']} ({outcome['seconds']:.1f}s)")
+    refuse_unless_approved(outcome)
     return 0
 
 

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from vigia.cli.common import workspace
+from vigia.cli.common import refuse_unless_approved, workspace
+from vigia.cli.output import print_json
 from vigia.progress import Step, say
 
 OUTPUT_FILES = {
@@ -193,7 +193,8 @@ def _train(args: argparse.Namespace) -> int:
         shutil.copyfile(outcome["files"][key], args.out / filename)
     shutil.copytree(outcome["files"]["model"], args.out / "model", dirs_exist_ok=True)
     if args.json:
-        print(json.dumps({**outcome, "files": None, "out": str(args.out)}, indent=2, default=str))
+        print_json({**outcome, "files": None, "out": str(args.out)})
+        refuse_unless_approved(outcome)
         return 0
     metrics, decision = outcome["metrics"], outcome["decision"]
     say("")
@@ -215,6 +216,7 @@ def _train(args: argparse.Namespace) -> int:
     say(f"registered: {name} → version {outcome['version']} ({alias})")
     say(f"pushed: {outcome['pushed_to'] or 'no (not approved)'}")
     say(f"wrote {args.out / 'metrics.json'}, eda.html, model/ … ({outcome['seconds']:.0f}s)")
+    refuse_unless_approved(outcome)
     return 0
 
 
@@ -252,7 +254,7 @@ def _replay(args: argparse.Namespace) -> int:
         workspace(args), setup, config, say=say, progress=None if args.json else show
     )
     if args.json:
-        print(json.dumps(replay.to_dict(), indent=2))
+        print_json(replay.to_dict())
         return 0
     summary = replay.summary()
     say("")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vigia.errors import VigiaError
+from vigia.errors import RuntimeFailure, VigiaError
 from vigia.monitor.cbpe import expected_roc_auc, realized, recalibrate
 from vigia.monitor.collect import recent_retrain
 from vigia.monitor.paths import MonitorPaths
@@ -168,7 +168,7 @@ def _wait_logged(paths: MonitorPaths, model: str, count: int, timeout: float = 6
         if len(read_payloads(paths.payload_root / model)[0]) >= count:
             return
         time.sleep(0.1)
-    raise VigiaError(f"the server did not log {count} requests within {timeout:.0f}s")
+    raise RuntimeFailure(f"the server did not log {count} requests within {timeout:.0f}s")
 
 
 def replay_risk(
@@ -211,7 +211,9 @@ def replay_risk(
                     headers={"x-request-id": request_id},
                 )
                 if reply.status_code != 200:
-                    raise VigiaError(f"week {week:%Y-%m-%d}: HTTP {reply.status_code} {reply.text}")
+                    raise RuntimeFailure(
+                        f"week {week:%Y-%m-%d}: HTTP {reply.status_code} {reply.text}"
+                    )
                 week_labels.append(
                     pd.DataFrame(
                         {

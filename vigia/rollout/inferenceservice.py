@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigia.errors import NotFoundError, VigiaError
+from vigia.errors import NotFoundError, RuntimeFailure, VigiaError
 
 GROUP, API_VERSION, PLURAL = "serving.kserve.io", "v1beta1", "inferenceservices"
 MODEL_LABEL = "vigia.io/model"
@@ -141,9 +141,10 @@ class InferenceServices:
         try:
             return func(GROUP, API_VERSION, self.namespace, PLURAL, *args, **kwargs)
         except ApiException as exc:
-            raise VigiaError(f"Kubernetes API: {what}: {exc.status} {_message(exc)}") from None
+            failure = RuntimeFailure if (exc.status or 0) >= 500 else VigiaError  # 4xx: set-up
+            raise failure(f"Kubernetes API: {what}: {exc.status} {_message(exc)}") from None
         except HTTPError as exc:
-            raise VigiaError(f"Kubernetes API unreachable: {what}: {exc}") from None
+            raise RuntimeFailure(f"Kubernetes API unreachable: {what}: {exc}") from None
 
     def for_model(self, model: str) -> list[ServingState]:
         """The InferenceServices labelled ``vigia.io/model=<model>``, by name."""

@@ -43,7 +43,7 @@ def test_monitor_run_prints_the_status(
         ["--workspace", str(monitored_workspace.root), "monitor", "run", "--json", "--no-retrain"]
     )
     assert result.code == 0, result.stderr
-    status = json.loads(result.stdout[result.stdout.index("{") :])
+    status = json.loads(result.stdout)
     assert status["as_of"] == "2022-01-30" and status["live_version"] == 1
     assert status["rows"] == 84 and status["drift_share"] is not None
     assert Path(status["report"]).exists()

@@ -125,7 +125,7 @@ def test_monitor_run_with_a_risk_model(cli, live: LiveRisk) -> None:
          "--no-retrain", "--since", "2000-01-01"]
     )  # fmt: skip
     assert result.code == 0, result.stderr
-    status = json.loads(result.stdout[result.stdout.index("{") :])
+    status = json.loads(result.stdout)
     assert status["model"] == MODEL and status["rows"] >= 400
     assert status["estimated_roc_auc"] is not None
     bad = cli(["--workspace", str(live.ws.root), "monitor", "run", "--model", MODEL,
