@@ -153,3 +153,30 @@ def test_errors_name_the_field(servable: ForecastServable) -> None:
         servable.parse_v1({"instances": [{"region": "PIURA"}, {"region": "LIMA"}]})
     assert caught.value.status == 404 and caught.value.kind == "unknown_region"
     assert str(caught.value).startswith("instances[1]: unknown region 'LIMA'")
+
+
+def test_a_ragged_gapped_history_is_served_only_from_reported_weeks(
+    small_panel: pd.DataFrame, tmp_path: Path
+) -> None:
+    """TUMBES stops reporting 5 weeks before the end and misses one week inside: a request
+    without a week forecasts from its last reported week, one naming an unreported week is a
+    422 that names the last reported week before it, never a forecast labelled with that week."""
+    from vigia.data.contract import validate_panel
+
+    tumbes = small_panel["region"] == "TUMBES"
+    weeks = sorted(small_panel["week_start"].unique())
+    gap, last = weeks[-30], weeks[-6]
+    panel = small_panel[~(tumbes & (small_panel["week_start"] > last))]
+    panel = validate_panel(panel[~((panel["region"] == "TUMBES") & (panel["week_start"] == gap))])
+    folder = tmp_path / "bundle"
+    train_forecaster(panel, "seasonal_naive", 0, folder, {"data_hash": "test"})
+    servable = load_servable(folder)
+    assert isinstance(servable, ForecastServable)
+    batch = servable.parse_v1({"instances": [{"region": "TUMBES"}, {"region": "PIURA"}]})
+    assert [row.origin for row in batch.rows] == [np.datetime64(last, "ns"), weeks[-1]]
+    assert np.isfinite(servable.predict(batch)).all()
+    with pytest.raises(InvalidRequest) as caught:
+        servable.parse_v1({"instances": [{"region": "TUMBES", "week_start": f"{gap:%Y-%m-%d}"}]})
+    assert caught.value.status == 422 and caught.value.kind == "unreported_week"
+    before = pd.Timestamp(gap) - pd.Timedelta(weeks=1)
+    assert f"last reported week before it is {before:%Y-%m-%d}" in str(caught.value)

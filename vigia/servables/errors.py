@@ -28,6 +28,7 @@ STATUS: dict[str, int] = {
     "history_too_short": 422,  # fewer weeks than the model needs
     "history_too_long": 422,  # more weeks than a request may carry
     "unknown_week": 422,  # week_start not in the model's history for that region
+    "unreported_week": 422,  # a week of that history with no report (a gap, a ragged end)
     "unknown_region": 404,  # a region the model does not know
     "too_many_rows": 413,  # more rows than one request may carry
     "body_too_large": 413,  # request body above the server's limit

@@ -234,8 +234,9 @@ class ForecastServable(Servable):
             self._check_history(cases, f"{where}.history")
             return ForecastRow(region, origin, cases, "request")
         weeks, counts = self.series[region]
-        if origin is None:
-            end = len(weeks)
+        reported = np.flatnonzero(~np.isnan(counts))
+        if origin is None:  # the last reported week (a ragged region may have stopped earlier)
+            end = int(reported[-1]) + 1 if reported.size else 0
         else:
             at = int(np.searchsorted(weeks, origin))
             if at == len(weeks) or weeks[at] != origin:
@@ -245,12 +246,23 @@ class ForecastServable(Servable):
                     f"{region} ({_iso(weeks[0])} … {_iso(weeks[-1])}, weekly); send history "
                     "to forecast from another week",
                 )
+            if np.isnan(counts[at]):
+                before = reported[reported < at]
+                last = ""
+                if before.size:
+                    last = f"; its last reported week before it is {_iso(weeks[before[-1]])}"
+                raise InvalidRequest(
+                    "unreported_week",
+                    f"{where}.week_start: {region} reported no count for {week_start}, and a "
+                    f"forecast starts from a reported week{last}",
+                )
             end = at + 1
         if end < self.min_history:
+            upto = f" up to {_iso(weeks[end - 1])}" if end else " (none reported)"
             raise InvalidRequest(
                 "history_too_short",
-                f"{where}: the model's history for {region} has only {end} weeks up to "
-                f"{_iso(weeks[end - 1])}; it needs at least {self.min_history}",
+                f"{where}: the model's history for {region} has only {end} weeks{upto}; "
+                f"it needs at least {self.min_history}",
             )
         return ForecastRow(region, weeks[end - 1], counts[:end], "model")
 
