@@ -183,3 +183,19 @@ def test_the_domain_imports_no_kfp_or_kserve() -> None:
         if name.split(".")[0] in ("kfp", "kserve")
     ]
     assert offenders == []
+
+
+def test_every_package_folder_is_installed() -> None:
+    """A sub-package missing from ``[tool.setuptools] packages`` works in the editable install
+    and is absent from the wheel the images install (a real failure: ``vigia.forecasts``)."""
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(setup["setuptools"]["packages"])
+    folders = {
+        ".".join([INSTALLED[top], *init.parent.relative_to(ROOT / top).parts])
+        for top in INSTALLED
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert folders - listed == set(), "add these to [tool.setuptools] packages"
+    assert listed - folders == set(), "listed packages with no folder"
