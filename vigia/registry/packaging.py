@@ -16,7 +16,7 @@ environment, loads the champion there and predicts.
 from __future__ import annotations
 
 import shutil
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,10 @@ def pip_requirements(manifest: dict[str, Any]) -> list[str]:
         try:
             pinned.append(f"{name}=={version(name)}")
         except PackageNotFoundError:
-            continue  # not installed here, so the bundle cannot have used it
+            # The module may come from another distribution (``xgboost`` from ``xgboost-cpu``
+            # on Linux); if nothing provides it, the bundle cannot have used it.
+            for provider in packages_distributions().get(name.replace("-", "_"), []):
+                pinned.append(f"{provider}=={version(provider)}")
     return pinned
 
 
