@@ -76,10 +76,11 @@ class Sink:
 
     def receive(self, event_id: str, event_type: str, event: Event, model: str = "") -> str:
         """Take one event (``model``: the InferenceService that sent it, if known); returns what
-        happened (``pending``, ``logged``, ``skipped``)."""
+        happened (``pending``, ``logged``, ``skipped``). A half is filed under the
+        InferenceService's name, which both halves carry (a response without it: its model)."""
         half = "request" if event_type == REQUEST_EVENT else "response"
         other = "response" if half == "request" else "request"
-        if half == "response" and isinstance(event.body, dict) and event.body.get("model_name"):
+        if not model and isinstance(event.body, dict) and event.body.get("model_name"):
             model = str(event.body["model_name"])
         with self._lock:
             self._expire()
@@ -97,10 +98,17 @@ class Sink:
         for key in expired:
             model, event = self._pending.pop(key)
             if self.halves is not None and model:
-                self.halves.submit(model, half_record(key[0], key[1], event))
+                declared = self.servables.declared(model)
+                self.halves.submit(model, half_record(key[0], key[1], event, declared))
                 OUTCOMES.labels("half_written").inc()
             else:
                 OUTCOMES.labels("unpaired").inc()
+
+    def sweep(self) -> None:
+        """Write the halves waiting longer than the pair timeout (called on a timer, so a quiet
+        replica does not keep them in memory until the next event)."""
+        with self._lock:
+            self._expire()
 
     def close(self) -> None:
         """Write every half still waiting (a replica shutting down keeps nothing in memory)."""
@@ -217,6 +225,11 @@ def preload(servables: Servables) -> None:
         log.info("%s: version %d preloaded", name, servable.version)
 
 
+def _sweep_until(sink: Sink, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        sink.sweep()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sink until SIGINT/SIGTERM; queued records are written before exit."""
     import uvicorn
@@ -228,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_dir = Path(args.model_dir).expanduser().resolve()
         if not model_dir.is_dir():
             raise VigiaError(f"--model-dir {model_dir} does not exist")
+        if args.batch_seconds < 0 or args.pair_timeout < 0:
+            raise VigiaError("--batch-seconds and --pair-timeout must be 0 or more")
         batch = args.batch_seconds or None
         writer = PayloadWriter(args.payload_log, retention=retention_from(args),
                                batch_seconds=batch)  # fmt: skip
@@ -236,6 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         servables = Servables(model_dir)
         preload(servables)
         sink = Sink(servables, writer, args.pair_timeout, halves)
+        stop = threading.Event()
+        sweeper = threading.Thread(
+            target=_sweep_until, args=(sink, stop, max(1.0, args.pair_timeout / 4)), daemon=True
+        )
+        sweeper.start()
         try:
             uvicorn.run(
                 create_app(sink, args.max_body_bytes),
@@ -244,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_level="warning",
             )
         finally:
+            stop.set()
+            sweeper.join()
             sink.close()
             writer.close()
             halves.close()

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -398,7 +398,7 @@ class PayloadWriter:
             elif not _valid(record):
                 raise ValueError(f"not a payload record (needs {', '.join(REQUIRED_KEYS)})")
             else:
-                day = _moment(str(record["ts"])).astimezone(UTC).date().isoformat()
+                day = utc_moment(str(record["ts"])).astimezone(UTC).date().isoformat()
                 line, removed = encode_record(record)
             folder = self._files.get(model)
             if folder is None:
@@ -454,10 +454,10 @@ def _safe_name(model: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 def _as_datetime(value: str | datetime | date | None) -> datetime | None:
-    return None if value is None else _moment(value)
+    return None if value is None else utc_moment(value)
 
 
-def _moment(value: str | datetime | date) -> datetime:
+def utc_moment(value: str | datetime | date) -> datetime:
     """A timezone-aware datetime (naive values are taken as UTC)."""
     if isinstance(value, datetime):
         moment = value
@@ -477,9 +477,13 @@ def _valid(record: Any) -> bool:
     )
 
 
-def _files_in(folder: Path, start: datetime | None, end: datetime | None) -> Iterable[Path]:
-    for path in sorted(folder.rglob(FILE_GLOB)):
-        day = path.stem[len("payloads-") : len("payloads-") + 10]
+def log_files(
+    folder: Path, start: datetime | None, end: datetime | None, prefix: str = "payloads"
+) -> Iterable[Path]:
+    """The ``<prefix>-*.jsonl`` files under ``folder`` that may hold records of ``[start, end)``
+    (by the day their name starts with), in name order."""
+    for path in sorted(folder.rglob(f"{prefix}-*.jsonl")):
+        day = path.stem[len(prefix) + 1 : len(prefix) + 11]
         try:
             file_day = date.fromisoformat(day)
         except ValueError:
@@ -487,7 +491,8 @@ def _files_in(folder: Path, start: datetime | None, end: datetime | None) -> Ite
             continue
         if start is not None and file_day < start.astimezone(UTC).date():
             continue
-        if end is not None and file_day > end.astimezone(UTC).date():
+        # a finished file is named by when it was written, up to a batch after its records
+        if end is not None and file_day > end.astimezone(UTC).date() + timedelta(days=1):
             continue
         yield path
 
@@ -514,7 +519,7 @@ def read_payloads(
     skipped = 0
     if not root.exists():
         return [], 0
-    for path in _files_in(root, lo, hi):
+    for path in log_files(root, lo, hi):
         with open(path, "rb") as handle:
             for raw in handle:
                 if not raw.strip():
@@ -523,7 +528,7 @@ def read_payloads(
                     record = json.loads(raw)
                     if not _valid(record):
                         raise ValueError("not a payload record")
-                    moment = _moment(str(record["ts"]))
+                    moment = utc_moment(str(record["ts"]))
                 except (ValueError, TypeError, UnicodeDecodeError):
                     skipped += 1
                     continue

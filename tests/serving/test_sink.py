@@ -202,3 +202,36 @@ def test_object_mode_writes_finished_files_and_never_appends(tmp_path: Path) -> 
     assert len(files) == 2 and files[0].read_bytes() == content  # the first was not touched
     records, skipped = read_payloads(tmp_path / "m")
     assert skipped == 0 and [r["inputs"][0]["x"] for r in records] == [0, 1, 2, 3, 4]
+
+
+def test_a_waiting_half_is_written_by_the_sweep_without_identifiers(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """A quiet replica writes a half once it waited the pair timeout (no later event needed);
+    the half keeps what the model takes and drops identifier-like fields, as records do."""
+    import json
+
+    from vigia.payloads import PayloadWriter
+    from vigia.servables.events import HALVES_PREFIX, half_record
+    from vigia.serving.sink import Event, Servables, Sink
+
+    halves = PayloadWriter(tmp_path, batch_seconds=0.1, prefix=HALVES_PREFIX)
+    writer = PayloadWriter(tmp_path, batch_seconds=0.1)
+    sink = Sink(Servables(setup.ws.models), writer, 0.5, halves)
+    row = {"region": "PIURA", "patient_name": "Ana", "history_id": 7}
+    half = Event({"instances": [row]}, datetime.now(UTC), time.monotonic())
+    assert sink.receive("MRN-123", REQUEST, half, MAIN) == "pending"
+    sink.sweep()  # not waited long enough yet
+    time.sleep(0.6)
+    sink.sweep()
+    halves.close()
+    writer.close()
+    files = list((tmp_path / MAIN).glob(f"{HALVES_PREFIX}-*.jsonl"))
+    assert len(files) == 1
+    text = files[0].read_text(encoding="utf-8")
+    written = json.loads(text)
+    assert written["request_id"] == hashed_id("MRN-123") and written["half"] == "request"
+    assert written["body"] == {"instances": [{"region": "PIURA"}]}
+    assert "MRN-123" not in text and "Ana" not in text
+    declared = half_record("x", "request", half, {"history_id"})  # a feature the model takes
+    assert declared["body"]["instances"] == [{"region": "PIURA", "history_id": 7}]

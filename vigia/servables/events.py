@@ -21,7 +21,14 @@ from typing import Any
 
 from vigia.errors import VigiaError
 from vigia.models.bundle import MANIFEST, read_manifest
-from vigia.payloads import _moment, encode_record, hashed_id, payload_record, read_payloads
+from vigia.payloads import (
+    encode_record,
+    hashed_id,
+    log_files,
+    payload_record,
+    read_payloads,
+    utc_moment,
+)
 from vigia.privacy import loggable
 from vigia.registry.store import ModelStore
 from vigia.servables.base import Servable, json_tensor
@@ -31,7 +38,6 @@ from vigia.servables.kinds import load_servable
 REQUEST_EVENT = "org.kubeflow.serving.inference.request"
 RESPONSE_EVENT = "org.kubeflow.serving.inference.response"
 HALVES_PREFIX = "halves"
-HALVES_GLOB = f"{HALVES_PREFIX}-*.jsonl"
 
 
 @dataclass
@@ -58,6 +64,15 @@ class Servables:
         if self.store is None:
             return [(str(read_manifest(self.model_dir).get("name") or ""), -1)]
         return [(name, self.store.current(name) or -1) for name in self.store.names()]
+
+    def declared(self, name: str) -> set[str]:
+        """The request fields ``name``'s current version declares (kept in a half record even
+        when named like an identifier); empty when it does not load."""
+        version = self.store.current(name) if self.store is not None else None
+        try:
+            return set(self.get(name, version if version is not None else -1).declared_fields)
+        except (VigiaError, OSError):
+            return set()
 
     def get(self, name: str, version: int) -> Servable:
         """The servable of ``name`` at ``version`` (a bundle folder serves every version)."""
@@ -158,18 +173,19 @@ def half_record(
 def _read_halves(
     folder: Path, start: datetime | None, end: datetime | None
 ) -> list[dict[str, Any]]:
+    slack = timedelta(hours=1)  # a response a little after the window still pairs
+    lo = start - slack if start is not None else None
+    hi = end + slack if end is not None else None
     halves = []
-    for path in sorted(folder.glob(HALVES_GLOB)):
+    for path in log_files(folder, lo, hi, prefix=HALVES_PREFIX):
         for raw in path.read_bytes().splitlines():
             try:
                 half = json.loads(raw)
-                moment = _moment(half["time"]) if half.get("time") else None
+                moment = utc_moment(half["time"]) if half.get("time") else None
             except (ValueError, KeyError, TypeError):
                 continue
-            slack = timedelta(hours=1)  # a response a little after the window still pairs
             if moment is not None and (
-                (start is not None and moment < start - slack)
-                or (end is not None and moment >= end + slack)
+                (lo is not None and moment < lo) or (hi is not None and moment >= hi)
             ):
                 continue
             halves.append(half)
@@ -184,11 +200,12 @@ def read_logged(
 ) -> tuple[list[dict[str, Any]], int]:
     """:func:`vigia.payloads.read_payloads` plus the records rebuilt from halves written by
     different sink replicas (paired here by id; needs the model store ``model_dir``).
-    ``skipped`` also counts halves that found no partner or could not be rebuilt."""
+    ``skipped`` also counts pairs that could not be rebuilt; a half whose partner is not
+    written yet (another replica's open batch) is left for a later read, not counted."""
     records, skipped = read_payloads(folder, start, end)
     root = Path(folder)
-    lo = _moment(start) if start is not None else None
-    hi = _moment(end) if end is not None else None
+    lo = utc_moment(start) if start is not None else None
+    hi = utc_moment(end) if end is not None else None
     halves = _read_halves(root, lo, hi) if root.is_dir() and model_dir is not None else []
     if not halves or model_dir is None:
         return records, skipped
@@ -202,11 +219,10 @@ def read_logged(
         if request_id in known:
             continue
         if set(both) != {"request", "response"}:
-            skipped += 1
             continue
         events = {
             half: Event(both[half]["body"],
-                        _moment(both[half]["time"]) if both[half].get("time") else None, 0.0)
+                        utc_moment(both[half]["time"]) if both[half].get("time") else None, 0.0)
             for half in both
         }  # fmt: skip
         outcome, _, build = rebuild(request_id, events["request"], events["response"], servables)
@@ -214,9 +230,9 @@ def read_logged(
             skipped += outcome != "not_a_prediction"
             continue
         record = json.loads(encode_record(build())[0])  # as a writer would store it
-        moment = _moment(str(record["ts"]))
+        moment = utc_moment(str(record["ts"]))
         if (lo is None or moment >= lo) and (hi is None or moment < hi):
             extra.append((moment, record))
-    merged = [(_moment(str(r["ts"])), r) for r in records] + extra
+    merged = [(utc_moment(str(r["ts"])), r) for r in records] + extra
     merged.sort(key=lambda pair: pair[0])
     return [r for _, r in merged], skipped
