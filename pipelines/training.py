@@ -1,4 +1,4 @@
-"""The forecast training pipeline: ingest → features → train → evaluate → register →
+"""The forecast training pipeline: fingerprint → ingest → features → train → evaluate → register →
 [approved] push → dashboard.
 
 ``create_training_pipeline(image)`` takes every environment value as an argument (TFX style), so
@@ -15,6 +15,7 @@ from vigia.components import make_component
 from vigia.components.dashboard import dashboard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
+from vigia.components.fingerprint import fingerprint
 from vigia.components.ingest import ingest
 from vigia.components.register import register
 from vigia.components.train import train
@@ -26,6 +27,7 @@ PIPELINE_NAME = "vigia-forecast-training"
 
 def create_training_pipeline(image: str) -> Any:
     """The training pipeline with every component running in ``image``."""
+    fingerprint_op = make_component(fingerprint, image)
     ingest_op = make_component(ingest, image)
     features_op = make_component(features, image)
     train_op = make_component(train, image)
@@ -61,8 +63,11 @@ def create_training_pipeline(image: str) -> Any:
         prometheus_url: str = "",
         canary_percent: int = 100,
     ) -> None:
+        held = fingerprint_op(source=source)
+        step(held, "fingerprint source", cache=False)  # what is at `source` now
         ingested = ingest_op(
             source=source,
+            source_fingerprint=held.output,
             region_col=region_col,
             date_col=date_col,
             target_col=target_col,
