@@ -2,10 +2,10 @@
 and a rerun after the data at the same path changed.
 
 The three runs share one workspace: (1) first run on a panel CSV; (2) the same arguments again —
-the pure steps (ingest, features, train) come from kfp.local's cache, the fingerprint, evaluate
-(it reads the registry's champion), register, push and dashboard run; (3) the CSV rewritten in
-place with its last week removed — the fingerprint changes, so ingest and everything after it
-run again. The goal (issue 14) is rerun / first ≤ 0.2.
+the pure steps (ingest, features, train, backtest) come from kfp.local's cache; the
+fingerprint, the gate (it reads the registry's champion), register, push and dashboard run;
+(3) the CSV rewritten in place with its last week removed — the fingerprint changes, so ingest
+and everything after it run again. The goal (issue 14) is rerun / first ≤ 0.2.
 
     .venv/bin/python -m benchmarks.pipeline_cache.run [--regions PIURA,LORETO] [--years 2]
 """
@@ -21,7 +21,7 @@ from typing import Any
 from benchmarks.machine import machine_info
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "pipeline_cache.json"
-PURE = ("ingest", "features", "train")
+PURE = ("ingest", "features", "train", "backtest")
 
 
 def run_once(ws: Any, csv: Path, args: argparse.Namespace, gate_text: str) -> dict[str, Any]:
