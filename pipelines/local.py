@@ -201,7 +201,7 @@ def _run_locked(
             with (
                 contextlib.redirect_stdout(sink),
                 contextlib.redirect_stderr(sink),
-                _watching_cache_hits() as hits,
+                _watching_cache_hits(console) as hits,
             ):
                 kfp.local.init(
                     runner=chosen,
@@ -260,20 +260,23 @@ class _CacheHits(logging.Handler):
 
     PATTERN = re.compile(r"Task (\S+) cache hit \(key=([0-9a-f]+)\)")
 
-    def __init__(self) -> None:
+    def __init__(self, console: TextIO) -> None:
         super().__init__(logging.INFO)
+        self.console = console
         self.hits: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         found = self.PATTERN.search(_ANSI.sub("", record.getMessage()))
         if found:
             self.hits.append((found.group(1), found.group(2)))
+            self.console.write(f"  ✓ {found.group(1)} (unchanged inputs: reused from the cache)\n")
+            self.console.flush()
 
 
 @contextlib.contextmanager
-def _watching_cache_hits() -> Any:
+def _watching_cache_hits(console: TextIO) -> Any:
     root = logging.getLogger()
-    handler, level = _CacheHits(), root.level
+    handler, level = _CacheHits(console), root.level
     root.addHandler(handler)
     root.setLevel(min(level, logging.INFO) if level else logging.INFO)
     try:
