@@ -1,18 +1,14 @@
-"""Evaluate + gate: rolling-origin backtest against the baselines, then the approval gate."""
+"""Evaluate + gate: the backtest's scores against the approval gate and the current champion
+(reads the registry: never cached)."""
 
 from kfp.dsl import Dataset, Input, Markdown, Metrics, Output
 
 
 def evaluate(
-    panel: Input[Dataset],
-    method: str,
-    seed: int,
+    backtest: Input[Dataset],
     gate_config: str,
     tracking_uri: str,
     registered_name: str,
-    backtest_years: float,
-    refit_every: int,
-    source: str,
     replace_scope: bool,
     scores: Output[Dataset],
     table: Output[Markdown],
@@ -21,34 +17,24 @@ def evaluate(
     metrics: Output[Metrics],
 ) -> bool:
     """Returns whether the gate approved the candidate (a single output, so that kfp.local can
-    resolve it in the ``dsl.If`` that guards the push)."""
+    resolve it in the ``dsl.If`` that guards the push). ``scores``: the backtest's, passed on."""
     import json
     from pathlib import Path
 
     from vigia.errors import exit_on_user_error
     from vigia.evaluate.gates import parse_gate_config
     from vigia.registry.tracking import Registry
-    from vigia.training import (
-        candidate_metrics,
-        evaluate_candidate,
-        format_scores_table,
-        read_panel,
-    )
+    from vigia.training import candidate_metrics, format_scores_table, gate_candidate
 
     with exit_on_user_error("evaluate"):
         config = parse_gate_config(gate_config, "forecast")
+        result = json.loads(Path(backtest.path).read_text(encoding="utf-8"))
         registry = Registry(tracking_uri)
         champion = registry.champion(registered_name)
-        result, verdict = evaluate_candidate(
-            read_panel(panel.path),
-            method,
-            seed,
+        verdict = gate_candidate(
+            result,
             config,
             champion.metrics if champion else None,
-            years=backtest_years,
-            refit_every=refit_every,
-            progress=print,
-            source=source,
             champion_scope=registry.scope(champion) if champion else None,
             replaces_scope=replace_scope,
         )

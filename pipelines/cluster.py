@@ -55,15 +55,17 @@ def mount_payloads(task: Any) -> Any:
 
 # --- every task: display name, caching, resources, retries ---------------------------------------
 # (CPU request, CPU limit, memory request, memory limit) per component, from peak RSS and CPU
-# time measured in local runs (benchmarks/pipeline_cache/run.py → benchmarks/results/
-# pipeline_cache.json): the memory limit is about twice the peak measured on the Peru panel, the
-# request about the peak; a step whose CPU time was close to its wall time gets a full core.
+# time measured in local runs: the memory limit is about twice the peak measured on the Peru
+# panel, the request about the peak; a step whose CPU time was close to its wall time gets a
+# full core. (The backtest took the old evaluate step's size when the gate was split off; the
+# gate only reads scores and the registry.)
 TASK_RESOURCES: dict[str, tuple[str, str, str, str]] = {
     "fingerprint": ("100m", "500m", "256Mi", "512Mi"),
     "ingest": ("500m", "1", "1Gi", "2Gi"),
     "features": ("500m", "1", "1Gi", "2Gi"),
     "train": ("1", "2", "2Gi", "4Gi"),
-    "evaluate": ("1", "2", "2Gi", "4Gi"),
+    "backtest": ("1", "2", "2Gi", "4Gi"),
+    "evaluate": ("250m", "1", "1Gi", "2Gi"),
     "register": ("250m", "1", "1Gi", "2Gi"),
     "push": ("250m", "1", "1Gi", "2Gi"),
     "promote": ("100m", "500m", "512Mi", "1Gi"),

@@ -16,6 +16,7 @@ import contextlib
 import fcntl
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ from vigia.errors import RuntimeFailure, VigiaError
 from vigia.workspace import Workspace
 
 RUNNERS = ("subprocess", "container")
+CODE_PACKAGES = ("vigia", "vigia.components", "vigia.pipelines", "vigia.serving", "vigia.workflows")
 LOCK_FILE = ".pipeline.lock"
 LOCK_HELD = "VIGIA_PIPELINE_LOCK"  # set while a run holds the lock (its steps inherit it)
 # Lines from inside tasks that are meant for people (see the components' print calls).
@@ -86,6 +88,7 @@ class LocalRun:
     log: Path
     seconds: float
     tasks: dict[str, Path] = field(default_factory=dict)
+    cached: dict[str, Path] = field(default_factory=dict)  # reused: the earlier run's folder
 
     def output(self, task: str, name: str) -> Path:
         """Path of an output artifact or parameter file of a task."""
@@ -101,7 +104,8 @@ class LocalRun:
         return values.get("parameterValues", {}).get(name)
 
     def ran(self, task: str) -> bool:
-        return (self.root / task / "executor_output.json").exists()
+        """The task ran in this run (or its outputs were reused from the cache)."""
+        return task in self.cached or (self.root / task / "executor_output.json").exists()
 
 
 def run_pipeline_locally(
@@ -194,8 +198,17 @@ def _run_locked(
         ):
             warnings.simplefilter("ignore")
             sink = _ConsoleFilter(log, console)
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                kfp.local.init(runner=chosen, pipeline_root=str(workspace.pipeline_root))
+            with (
+                contextlib.redirect_stdout(sink),
+                contextlib.redirect_stderr(sink),
+                _watching_cache_hits(console) as hits,
+            ):
+                kfp.local.init(
+                    runner=chosen,
+                    pipeline_root=str(workspace.pipeline_root),
+                    enable_caching=True,
+                    cache_root=str(cache_root(workspace)),
+                )
                 try:
                     pipeline(**arguments)
                 except RuntimeError as exc:  # kfp.local's generic "task failed"
@@ -211,12 +224,80 @@ def _run_locked(
         raise RuntimeFailure(f"pipeline produced no run folder; see {log_path}")
     root = created[-1]
     run = LocalRun(root=root, log=log_path, seconds=time.perf_counter() - started)
-    run.tasks = {p.name: p for p in root.iterdir() if p.is_dir()}
+    run.cached = cached_tasks(hits.hits, cache_root(workspace))
+    run.tasks = {**run.cached, **{p.name: p for p in root.iterdir() if p.is_dir()}}
     if failure is not None:
         detail = _task_error(log_path)
         because = f": {detail}" if detail else ""
         raise RuntimeFailure(f"pipeline run failed{because} (log: {log_path})")
     return run
+
+
+def code_fingerprint() -> str:
+    """SHA-256 of the Python sources of the installed vigia packages (the steps' code)."""
+    import hashlib
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:  # found, not imported
+        spec = importlib.util.find_spec(package)
+        for folder in map(Path, (spec.submodule_search_locations or []) if spec else []):
+            for path in sorted(folder.rglob("*.py")):
+                digest.update(f"{package}/{path.relative_to(folder)}".encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_root(workspace: Workspace) -> Path:
+    """kfp.local's cache of pure steps (``step(..., cache=True)``) in ``workspace``, one per
+    version of the code: a step's key holds its parameters, input artifacts, image and its own
+    function's source, not the vigia code it calls, so an edit to vigia/ starts a fresh cache."""
+    return workspace.root / ".kfp-cache" / code_fingerprint()
+
+
+class _CacheHits(logging.Handler):
+    """Collects kfp.local's ``Task <name> cache hit (key=…)`` lines (logged at INFO on the root
+    logger, which shows only warnings by default)."""
+
+    PATTERN = re.compile(r"Task (\S+) cache hit \(key=([0-9a-f]+)\)")
+
+    def __init__(self, console: TextIO) -> None:
+        super().__init__(logging.INFO)
+        self.console = console
+        self.hits: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = self.PATTERN.search(_ANSI.sub("", record.getMessage()))
+        if found:
+            self.hits.append((found.group(1), found.group(2)))
+            self.console.write(f"  ✓ {found.group(1)} (unchanged inputs: reused from the cache)\n")
+            self.console.flush()
+
+
+@contextlib.contextmanager
+def _watching_cache_hits(console: TextIO) -> Any:
+    root = logging.getLogger()
+    handler, level = _CacheHits(console), root.level
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def cached_tasks(hits: list[tuple[str, str]], cache: Path) -> dict[str, Path]:
+    """Tasks a run took from the cache, each with the folder of the earlier run that holds its
+    outputs (read from the cache entry)."""
+    found: dict[str, Path] = {}
+    for task, key in hits:
+        for entry in sorted(cache.glob(f"{key}*.json")):
+            outputs = json.loads(entry.read_text(encoding="utf-8"))
+            uris = [v["uri"] for v in outputs.values() if isinstance(v, dict) and v.get("uri")]
+            if uris:
+                found[task] = Path(uris[0]).parent
+    return found
 
 
 def _reconcile(workspace: Workspace) -> list[str]:

@@ -1,5 +1,5 @@
-"""The forecast training pipeline: ingest → features → train → evaluate → register →
-[approved] push → dashboard.
+"""The forecast training pipeline: fingerprint → ingest → features → train → backtest →
+evaluate (gate) → register → [approved] push → dashboard.
 
 ``create_training_pipeline(image)`` takes every environment value as an argument (TFX style), so
 the same definition compiles for a cluster and runs under ``kfp.local``.
@@ -12,9 +12,11 @@ from typing import Any
 from kfp import dsl
 
 from vigia.components import make_component
+from vigia.components.backtest import backtest
 from vigia.components.dashboard import dashboard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
+from vigia.components.fingerprint import fingerprint
 from vigia.components.ingest import ingest
 from vigia.components.register import register
 from vigia.components.train import train
@@ -26,9 +28,11 @@ PIPELINE_NAME = "vigia-forecast-training"
 
 def create_training_pipeline(image: str) -> Any:
     """The training pipeline with every component running in ``image``."""
+    fingerprint_op = make_component(fingerprint, image)
     ingest_op = make_component(ingest, image)
     features_op = make_component(features, image)
     train_op = make_component(train, image)
+    backtest_op = make_component(backtest, image)
     evaluate_op = make_component(evaluate, image)
     register_op = make_component(register, image)
     dashboard_op = make_component(dashboard, image)
@@ -61,8 +65,11 @@ def create_training_pipeline(image: str) -> Any:
         prometheus_url: str = "",
         canary_percent: int = 100,
     ) -> None:
+        held = fingerprint_op(source=source)
+        step(held, "fingerprint source", cache=False)  # what is at `source` now
         ingested = ingest_op(
             source=source,
+            source_fingerprint=held.output,
             region_col=region_col,
             date_col=date_col,
             target_col=target_col,
@@ -82,16 +89,20 @@ def create_training_pipeline(image: str) -> Any:
             data_hash=ingested.outputs["Output"],
         )
         step(trained, "train")
-        evaluated = evaluate_op(
+        backtested = backtest_op(
             panel=ingested.outputs["panel"],
             method=method,
             seed=seed,
-            gate_config=gate_config,
-            tracking_uri=tracking_uri,
-            registered_name=registered_name,
             backtest_years=backtest_years,
             refit_every=refit_every,
             source=source,
+        )
+        step(backtested, "backtest")
+        evaluated = evaluate_op(
+            backtest=backtested.outputs["scores"],
+            gate_config=gate_config,
+            tracking_uri=tracking_uri,
+            registered_name=registered_name,
             replace_scope=replace_scope,
         )
         # (not cached: depends on the registry's current champion)

@@ -3,8 +3,12 @@
 On a cluster the InferenceService's ``logger`` (``mode: all``) posts two CloudEvents per
 request to this service: ``org.kubeflow.serving.inference.request`` and
 ``…inference.response``, with the same ``ce-id``. The sink pairs them, rebuilds the rows the
-model saw and answered with the same servable code the predictor uses, and appends one record
-per request to the payload log with the same :class:`~vigia.payloads.PayloadWriter`.
+model saw and answered with the same servable code the predictor uses
+(:mod:`vigia.servables.events`), and writes one record per request with the same
+:class:`~vigia.payloads.PayloadWriter` — on object storage as finished files, one per
+``--batch-seconds``, never appended. A half whose partner went to another replica is written as
+a half record after ``--pair-timeout`` and paired when the log is read, so any number of
+replicas can run.
 
 Endpoints: ``POST /`` (any path) takes events (binary or structured CloudEvents); ``GET
 /healthz``; ``GET /metrics`` (Prometheus). The model store (or one bundle) it reads must hold the
@@ -21,7 +25,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,154 +36,92 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from vigia.errors import VigiaError, exit_on_user_error
-from vigia.models.bundle import read_manifest
-from vigia.payloads import PayloadWriter, payload_record
-from vigia.servables.base import Servable, json_tensor
-from vigia.servables.errors import InvalidRequest
-from vigia.servables.kinds import load_servable
+from vigia.payloads import PayloadWriter
+from vigia.servables.events import (
+    HALVES_PREFIX,
+    REQUEST_EVENT,
+    RESPONSE_EVENT,
+    Event,
+    Servables,
+    half_record,
+    rebuild,
+)
 from vigia.serving.options import add_retention_options, retention_from
 from vigia.serving.runtime import limit_math_threads
-from vigia.serving.sources import ModelSource
 
 log = logging.getLogger("vigia.serving.sink")
-
-REQUEST_EVENT = "org.kubeflow.serving.inference.request"
-RESPONSE_EVENT = "org.kubeflow.serving.inference.response"
 
 EVENTS = Counter("vigia_sink_events", "CloudEvents received", ["type"])
 OUTCOMES = Counter("vigia_sink_requests", "Logged requests by outcome", ["outcome"])
 
 
-@dataclass
-class Event:
-    """Half of a logged request: the request or the response body, with its send time."""
-
-    body: Any
-    time: datetime | None
-    received: float
-
-
-class Servables:
-    """Servables by (model name, version), loaded on first use from a store or one bundle."""
-
-    def __init__(self, model_dir: Path) -> None:
-        self.model_dir = model_dir
-        self._loaded: dict[tuple[str, int], Servable] = {}
-        self._lock = threading.Lock()
-
-    def preload(self) -> None:
-        """Load what the predictors most likely serve now: every current version of the store,
-        or the bundle. A version that does not load is reported and loaded again on use."""
-        source = ModelSource("", self.model_dir)
-        if source.store is None:
-            wanted = [(str(read_manifest(self.model_dir).get("name") or ""), None)]
-        else:
-            wanted = [(name, source.store.current(name)) for name in source.store.names()]
-        for name, version in wanted:
-            try:
-                servable = self.get(name, version if version is not None else -1)
-            except VigiaError as exc:
-                log.warning("%s: not preloaded: %s", name, exc)
-                continue
-            log.info("%s: version %d preloaded", name, servable.version)
-
-    def get(self, name: str, version: int) -> Servable:
-        """The servable of ``name`` at ``version`` (a bundle folder serves every version)."""
-        source = ModelSource(name, self.model_dir)
-        key = (name, version if source.store is not None else -1)
-        with self._lock:
-            if key not in self._loaded:
-                folder = self.model_dir
-                if source.store is not None:
-                    folder = source.store.version_dir(name, version)
-                    if not folder.is_dir():
-                        raise VigiaError(f"{name} version {version} is not in {self.model_dir}")
-                self._loaded[key] = load_servable(folder)
-            servable = self._loaded[key]
-        if source.store is None and version >= 0 and servable.version != version:
-            log.warning(
-                "%s: event for version %d rebuilt with the bundle (version %d)",
-                name,
-                version,
-                servable.version,
-            )
-        return servable
-
-
 class Sink:
-    """Pairs request and response events by id and writes payload records."""
+    """Pairs request and response events by id and writes payload records; a half whose
+    partner has not arrived after ``pair_timeout`` (another replica got it) is written to the
+    ``halves`` writer, and readers pair it (:func:`vigia.servables.events.read_logged`)."""
 
-    def __init__(self, servables: Servables, writer: PayloadWriter, pair_timeout: float) -> None:
+    def __init__(
+        self,
+        servables: Servables,
+        writer: PayloadWriter,
+        pair_timeout: float,
+        halves: PayloadWriter | None = None,
+    ) -> None:
         self.servables = servables
         self.writer = writer
+        self.halves = halves
         self.pair_timeout = pair_timeout
-        self._pending: dict[tuple[str, str], Event] = {}
+        self._pending: dict[tuple[str, str], tuple[str, Event]] = {}
         self._lock = threading.Lock()
 
-    def receive(self, event_id: str, event_type: str, event: Event) -> str:
-        """Take one event; returns what happened (``pending``, ``logged``, ``skipped``)."""
+    def receive(self, event_id: str, event_type: str, event: Event, model: str = "") -> str:
+        """Take one event (``model``: the InferenceService that sent it, if known); returns what
+        happened (``pending``, ``logged``, ``skipped``). A half is filed under the
+        InferenceService's name, which both halves carry (a response without it: its model)."""
         half = "request" if event_type == REQUEST_EVENT else "response"
         other = "response" if half == "request" else "request"
+        if not model and isinstance(event.body, dict) and event.body.get("model_name"):
+            model = str(event.body["model_name"])
         with self._lock:
             self._expire()
-            partner = self._pending.pop((event_id, other), None)
-            if partner is None:
-                self._pending[(event_id, half)] = event
+            found = self._pending.pop((event_id, other), None)
+            if found is None:
+                self._pending[(event_id, half)] = (model, event)
                 return "pending"
+        partner = found[1]
         request, response = (event, partner) if half == "request" else (partner, event)
         return self._log(event_id, request, response)
 
-    def _expire(self) -> None:
+    def _expire(self, everything: bool = False) -> None:
         cutoff = time.monotonic() - self.pair_timeout
-        for key in [k for k, e in self._pending.items() if e.received < cutoff]:
-            del self._pending[key]
-            OUTCOMES.labels("unpaired").inc()
+        expired = [k for k, (_, e) in self._pending.items() if everything or e.received < cutoff]
+        for key in expired:
+            model, event = self._pending.pop(key)
+            if self.halves is not None and model:
+                declared = self.servables.declared(model)
+                self.halves.submit(model, half_record(key[0], key[1], event, declared))
+                OUTCOMES.labels("half_written").inc()
+            else:
+                OUTCOMES.labels("unpaired").inc()
+
+    def sweep(self) -> None:
+        """Write the halves waiting longer than the pair timeout (called on a timer, so a quiet
+        replica does not keep them in memory until the next event)."""
+        with self._lock:
+            self._expire()
+
+    def close(self) -> None:
+        """Write every half still waiting (a replica shutting down keeps nothing in memory)."""
+        with self._lock:
+            self._expire(everything=True)
 
     def _log(self, event_id: str, request: Event, response: Event) -> str:
-        body, answer = request.body, response.body
-        if not isinstance(answer, dict) or "error" in answer or "model_name" not in answer:
-            OUTCOMES.labels("not_a_prediction").inc()  # rejected requests are not logged
+        outcome, name, build = rebuild(event_id, request, response, self.servables)
+        if build is None or name is None:
+            OUTCOMES.labels(outcome).inc()  # rejected requests are not logged
+            if outcome == "undecodable":
+                log.warning("event %s: cannot rebuild the payload", event_id)
             return "skipped"
-        try:
-            name = str(answer["model_name"])
-            version = int(answer.get("model_version") or 0)
-            servable = self.servables.get(name, version)
-            if isinstance(body, dict) and "inputs" in body:
-                protocol = "v2"
-                tensors = [json_tensor(t, f"inputs[{i}]") for i, t in enumerate(body["inputs"])]
-                batch = servable.parse_v2(servable.check_v2(tensors))
-                outputs = {
-                    t.name: t.array()
-                    for t in (json_tensor(o, "output") for o in answer.get("outputs", []))
-                }
-                result = servable.v2_result(batch, outputs)
-            else:
-                protocol = "v1"
-                batch = servable.parse_v1(body)
-                result = servable.v1_result(batch, answer.get("predictions") or [])
-        except (InvalidRequest, VigiaError, KeyError, TypeError, ValueError) as exc:
-            OUTCOMES.labels("undecodable").inc()
-            log.warning("event %s: cannot rebuild the payload: %s", event_id, exc)
-            return "skipped"
-        latency = None
-        if request.time and response.time:
-            latency = (response.time - request.time).total_seconds() * 1000
-
-        def build() -> dict[str, Any]:
-            inputs, outputs = servable.payload_rows(batch, result)
-            return payload_record(
-                ts=request.time.isoformat(timespec="milliseconds") if request.time else None,
-                request_id=event_id,
-                model=name,
-                version=version,
-                kind=servable.kind,
-                protocol=protocol,
-                latency_ms=latency,
-                inputs=inputs,
-                outputs=outputs,
-                features=servable.declared_fields,
-            )
-
         self.writer.submit(name, build)
         OUTCOMES.labels("logged").inc()
         return "logged"
@@ -227,7 +168,8 @@ def create_app(sink: Sink, max_body_bytes: int) -> FastAPI:
             except (ValueError, UnicodeDecodeError):
                 data = None  # not JSON (e.g. a binary V2 body): paired, then skipped
         half = Event(data, _event_time(event.get("time")), time.monotonic())
-        status = await asyncio.to_thread(sink.receive, event_id, event_type, half)
+        model = str(event.get("inferenceservicename") or "")
+        status = await asyncio.to_thread(sink.receive, event_id, event_type, half, model)
         return JSONResponse({"status": status})
 
     return app
@@ -255,11 +197,37 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=60.0,
         metavar="SECONDS",
-        help="drop a request or response whose partner has not arrived by then",
+        help="a request or response whose partner has not arrived by then (another replica "
+        "got it) is written as a half record, paired when the log is read",
+    )
+    parser.add_argument(
+        "--batch-seconds",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="write what arrived in each interval as one new finished file (object storage: "
+        "no appends); 0 appends to one file per day instead (a local disk)",
     )
     parser.add_argument("--max-body-bytes", type=int, default=16 * 1024 * 1024)
     add_retention_options(parser)
     return parser
+
+
+def preload(servables: Servables) -> None:
+    """Load what the predictors most likely serve now; a version that does not load is
+    reported and loaded again on use."""
+    for name, version in servables.wanted():
+        try:
+            servable = servables.get(name, version)
+        except VigiaError as exc:
+            log.warning("%s: not preloaded: %s", name, exc)
+            continue
+        log.info("%s: version %d preloaded", name, servable.version)
+
+
+def _sweep_until(sink: Sink, stop: threading.Event, every: float) -> None:
+    while not stop.wait(every):
+        sink.sweep()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -273,10 +241,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         model_dir = Path(args.model_dir).expanduser().resolve()
         if not model_dir.is_dir():
             raise VigiaError(f"--model-dir {model_dir} does not exist")
-        writer = PayloadWriter(args.payload_log, retention=retention_from(args))
+        if args.batch_seconds < 0 or args.pair_timeout < 0:
+            raise VigiaError("--batch-seconds and --pair-timeout must be 0 or more")
+        batch = args.batch_seconds or None
+        writer = PayloadWriter(args.payload_log, retention=retention_from(args),
+                               batch_seconds=batch)  # fmt: skip
+        halves = PayloadWriter(args.payload_log, retention=retention_from(args),
+                               batch_seconds=batch or 60.0, prefix=HALVES_PREFIX)  # fmt: skip
         servables = Servables(model_dir)
-        servables.preload()
-        sink = Sink(servables, writer, args.pair_timeout)
+        preload(servables)
+        sink = Sink(servables, writer, args.pair_timeout, halves)
+        stop = threading.Event()
+        sweeper = threading.Thread(
+            target=_sweep_until, args=(sink, stop, max(1.0, args.pair_timeout / 4)), daemon=True
+        )
+        sweeper.start()
         try:
             uvicorn.run(
                 create_app(sink, args.max_body_bytes),
@@ -285,7 +264,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_level="warning",
             )
         finally:
+            stop.set()
+            sweeper.join()
+            sink.close()
             writer.close()
+            halves.close()
     return 0
 
 

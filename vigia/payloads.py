@@ -25,13 +25,16 @@ import hashlib
 import json
 import logging
 import math
+import os
 import queue
 import re
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +179,9 @@ class Retention:
     max_days: float = 90.0
     max_bytes: int = 5 * 1024**3
 
-    def prune(self, folder: Path, keep: Path | None = None) -> list[Path]:
+    def prune(self, folder: Path, keep: Path | None = None, pattern: str = FILE_GLOB) -> list[Path]:
         """Delete what is beyond the limits in ``folder``; the files deleted (oldest first)."""
-        files = sorted(folder.glob(FILE_GLOB), key=lambda p: (p.stat().st_mtime, p.name))
+        files = sorted(folder.glob(pattern), key=lambda p: (p.stat().st_mtime, p.name))
         files = [p for p in files if p != keep]
         cutoff = time.time() - self.max_days * 86400
         total = sum(p.stat().st_size for p in files) + (
@@ -250,6 +253,51 @@ class _RotatingFile:
             self.handle = None
 
 
+class _BatchFiles:
+    """Writes each batch of lines as one new, finished file: ``folder/payloads-<day>T<time>Z-
+    <writer>-<seq>.jsonl``, written under a hidden temporary name, flushed to disk and renamed
+    (atomic). Nothing is ever appended: on object storage (a Cloud Storage FUSE mount) every
+    object is final when it appears, and a writer that dies loses at most its open batch.
+    ``writer`` (host, process and a random token) keeps the names of several replicas and
+    writers apart."""
+
+    def __init__(
+        self, folder: Path, prefix: str, retention: Retention | None, stats: WriterStats
+    ) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.retention = retention
+        self.stats = stats
+        self.lines: list[bytes] = []
+        self.seq = 0
+        host = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[-32:]
+        self.writer = f"{host}{os.getpid()}{secrets.token_hex(3)}"  # unique per writer
+
+    def write(self, line: bytes, day: str) -> None:
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S")
+        self.seq += 1
+        name = f"{self.prefix}-{stamp}Z-{self.writer}-{self.seq:06d}.jsonl"
+        temporary = self.folder / f".{name}.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(b"".join(self.lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.folder / name)
+        self.lines = []
+        if self.retention is not None:
+            pruned = self.retention.prune(self.folder, pattern=f"{self.prefix}-*.jsonl")
+            self.stats.pruned_files += len(pruned)
+
+    def close(self) -> None:
+        self.flush()
+
+
 class PayloadWriter:
     """Asynchronous, rotating JSON-lines writer of payload records.
 
@@ -259,6 +307,10 @@ class PayloadWriter:
         queue_size: Records waiting to be written; beyond it, new records are dropped.
         retention: Age and size limits per model folder (None: keep everything — replays
             and benchmarks; the servers pass one).
+        batch_seconds: Object-storage mode (the cluster sink): instead of appending to a day's
+            file, write what arrived in each ``batch_seconds`` as one new finished file
+            (atomic name, never appended). None: append (a local disk).
+        prefix: File name prefix (``payloads``; the sink's unpaired halves use ``halves``).
     """
 
     def __init__(
@@ -267,13 +319,17 @@ class PayloadWriter:
         max_bytes: int = DEFAULT_MAX_BYTES,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         retention: Retention | None = None,
+        batch_seconds: float | None = None,
+        prefix: str = "payloads",
     ) -> None:
         self.root = Path(root)
         self.max_bytes = int(max_bytes)
         self.retention = retention
+        self.batch_seconds = batch_seconds
+        self.prefix = prefix
         self.stats = WriterStats()
         self._queue: queue.Queue[tuple[str, RecordSource] | None] = queue.Queue(queue_size)
-        self._files: dict[str, _RotatingFile] = {}
+        self._files: dict[str, _RotatingFile | _BatchFiles] = {}
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="payload-writer", daemon=True)
         self._thread.start()
@@ -297,8 +353,17 @@ class PayloadWriter:
 
     # --- background side -----------------------------------------------------------------------
     def _run(self) -> None:
+        due = time.monotonic() + (self.batch_seconds or 0)
         while True:
-            item = self._queue.get()
+            if self.batch_seconds is not None:
+                try:
+                    item = self._queue.get(timeout=max(0.0, due - time.monotonic()))
+                except queue.Empty:
+                    self._flush_all()  # the batch is due: one finished file per model
+                    due = time.monotonic() + self.batch_seconds
+                    continue
+            else:
+                item = self._queue.get()
             try:
                 if item is None:
                     return
@@ -316,21 +381,32 @@ class PayloadWriter:
                         self._write_one(*more)
                     finally:
                         self._queue.task_done()
-                self._flush_all()
+                if self.batch_seconds is None:
+                    self._flush_all()
+                elif time.monotonic() >= due:
+                    self._flush_all()
+                    due = time.monotonic() + self.batch_seconds
             finally:
                 self._queue.task_done()
 
     def _write_one(self, model: str, source: RecordSource) -> None:
         try:
             record = source() if callable(source) else source
-            if not _valid(record):
+            if self.prefix != "payloads":  # other records (the sink's halves): as they are
+                line, removed = (json.dumps(record, separators=(",", ":")) + "\n").encode(), 0
+                day = ""
+            elif not _valid(record):
                 raise ValueError(f"not a payload record (needs {', '.join(REQUIRED_KEYS)})")
-            day = _moment(str(record["ts"])).astimezone(UTC).date().isoformat()
-            line, removed = encode_record(record)
+            else:
+                day = utc_moment(str(record["ts"])).astimezone(UTC).date().isoformat()
+                line, removed = encode_record(record)
             folder = self._files.get(model)
             if folder is None:
-                folder = self._files[model] = _RotatingFile(
-                    self.root / _safe_name(model), self.max_bytes, self.retention, self.stats
+                path = self.root / _safe_name(model)
+                folder = self._files[model] = (
+                    _RotatingFile(path, self.max_bytes, self.retention, self.stats)
+                    if self.batch_seconds is None
+                    else _BatchFiles(path, self.prefix, self.retention, self.stats)
                 )
             folder.write(line, day)
             self.stats.written += 1
@@ -378,10 +454,10 @@ def _safe_name(model: str) -> str:
 
 # --- reading ------------------------------------------------------------------------------------
 def _as_datetime(value: str | datetime | date | None) -> datetime | None:
-    return None if value is None else _moment(value)
+    return None if value is None else utc_moment(value)
 
 
-def _moment(value: str | datetime | date) -> datetime:
+def utc_moment(value: str | datetime | date) -> datetime:
     """A timezone-aware datetime (naive values are taken as UTC)."""
     if isinstance(value, datetime):
         moment = value
@@ -401,9 +477,13 @@ def _valid(record: Any) -> bool:
     )
 
 
-def _files_in(folder: Path, start: datetime | None, end: datetime | None) -> Iterable[Path]:
-    for path in sorted(folder.rglob(FILE_GLOB)):
-        day = path.stem[len("payloads-") : len("payloads-") + 10]
+def log_files(
+    folder: Path, start: datetime | None, end: datetime | None, prefix: str = "payloads"
+) -> Iterable[Path]:
+    """The ``<prefix>-*.jsonl`` files under ``folder`` that may hold records of ``[start, end)``
+    (by the day their name starts with), in name order."""
+    for path in sorted(folder.rglob(f"{prefix}-*.jsonl")):
+        day = path.stem[len(prefix) + 1 : len(prefix) + 11]
         try:
             file_day = date.fromisoformat(day)
         except ValueError:
@@ -411,7 +491,8 @@ def _files_in(folder: Path, start: datetime | None, end: datetime | None) -> Ite
             continue
         if start is not None and file_day < start.astimezone(UTC).date():
             continue
-        if end is not None and file_day > end.astimezone(UTC).date():
+        # a finished file is named by when it was written, up to a batch after its records
+        if end is not None and file_day > end.astimezone(UTC).date() + timedelta(days=1):
             continue
         yield path
 
@@ -438,7 +519,7 @@ def read_payloads(
     skipped = 0
     if not root.exists():
         return [], 0
-    for path in _files_in(root, lo, hi):
+    for path in log_files(root, lo, hi):
         with open(path, "rb") as handle:
             for raw in handle:
                 if not raw.strip():
@@ -447,7 +528,7 @@ def read_payloads(
                     record = json.loads(raw)
                     if not _valid(record):
                         raise ValueError("not a payload record")
-                    moment = _moment(str(record["ts"]))
+                    moment = utc_moment(str(record["ts"]))
                 except (ValueError, TypeError, UnicodeDecodeError):
                     skipped += 1
                     continue

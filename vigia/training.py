@@ -107,26 +107,51 @@ def evaluate_candidate(
     """Backtest the candidate against the baselines and apply the gate. With ``source`` the
     candidate's scope (regions, horizons, data source) is recorded in the scores and compared
     with ``champion_scope``."""
+    scores = backtest_candidate(panel, method, seed, years, refit_every, progress, source)
+    decision = gate_candidate(scores, gate_config, champion_metrics, champion_scope, replaces_scope)
+    return scores, decision
+
+
+def backtest_candidate(
+    panel: pd.DataFrame,
+    method: str,
+    seed: int,
+    years: float = 2.0,
+    refit_every: int = 13,
+    progress: Progress | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """The candidate's backtest scores against the baselines (pure in its inputs: the pipeline
+    caches it); with ``source``, its scope too."""
     result = backtest_methods(
         panel, [method], seed=seed, years=years, refit_every=refit_every, progress=progress
     )
     scores = result.scores_json()
     scores["candidate"] = method
-    scope = None
     if source is not None:
-        scope = panel_scope(panel, source)
-        scores["scope"] = scope
-    decision = forecast_gate(
+        scores["scope"] = panel_scope(panel, source)
+    return scores
+
+
+def gate_candidate(
+    scores: dict[str, Any],
+    gate_config: dict[str, Any],
+    champion_metrics: dict[str, float] | None,
+    champion_scope: dict[str, Any] | None = None,
+    replaces_scope: bool = False,
+) -> Decision:
+    """The approval gate on :func:`backtest_candidate`'s scores, against the current champion."""
+    method = str(scores["candidate"])
+    return forecast_gate(
         method,
         scores["methods"][method],
         gate_config,
         champion_metrics,
         regions=scores["by_region"][method],
-        scope=scope,
+        scope=scores.get("scope"),
         champion_scope=champion_scope,
         replaces_scope=replaces_scope,
     )
-    return scores, decision
 
 
 def panel_scope(panel: pd.DataFrame, source: str) -> dict[str, Any]:

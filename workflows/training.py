@@ -18,7 +18,8 @@ class TrainingSpec:
     """What to train on and how; ``None`` keeps the pipeline's default.
 
     Attributes:
-        source: ``peru`` (the MINSA line list) or the path of a weekly panel CSV.
+        source: ``peru`` (the MINSA line list), the path of a weekly panel CSV, or a
+            ``gs://`` URI of one (downloaded by the ingest step).
         region_col, date_col, target_col: Column names of a CSV source.
         level: Peru's regions: ``department`` (default), ``province`` or ``district``.
         regions: Comma-separated subset of regions.
@@ -58,20 +59,32 @@ class TrainingSpec:
                 "target_col": self.target_col or "cases",
             }
         )
-        source = self.source if self.source == "peru" else str(Path(self.source).resolve())
-        return ingest_panel(
-            source,
-            level=self.level or "department",
-            regions=self.regions or "",
-            end=self.end or "",
-            options=options,
-        )
+        import tempfile
+
+        from vigia.data.sources import local_source
+
+        with tempfile.TemporaryDirectory() as scratch:
+            return ingest_panel(
+                local_source(self.pipeline_source, Path(scratch)),
+                level=self.level or "department",
+                regions=self.regions or "",
+                end=self.end or "",
+                options=options,
+            )
+
+    @property
+    def pipeline_source(self) -> str:
+        """The source as the pipeline takes it: ``peru``, a ``gs://`` URI or an absolute path."""
+        from vigia.data.sources import PERU, is_object_uri
+
+        if self.source == PERU or is_object_uri(self.source):
+            return self.source
+        return str(Path(self.source).resolve())
 
     def overrides(self) -> dict[str, Any]:
         """The training pipeline's parameters this spec sets (``None``: the default)."""
-        source = self.source if self.source == "peru" else str(Path(self.source).resolve())
         return {
-            "source": source,
+            "source": self.pipeline_source,
             "region_col": self.region_col,
             "date_col": self.date_col,
             "target_col": self.target_col,

@@ -61,7 +61,16 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     path = next(p for p in compile_all(tmp_path) if p.name == "training.yaml")
     spec, *_platform_spec = yaml.safe_load_all(path.read_text())
     tasks = spec["root"]["dag"]["tasks"]
-    assert set(tasks) == {"ingest", "features", "train", "evaluate", "register", "condition-1"}
+    assert set(tasks) == {
+        "fingerprint", "ingest", "features", "train", "backtest", "evaluate", "register",
+        "condition-1",
+    }  # fmt: skip
+    # the ingest's cache key holds what the source holds, not only where it is
+    fingerprint = tasks["ingest"]["inputs"]["parameters"]["source_fingerprint"]
+    assert fingerprint["taskOutputParameter"]["producerTask"] == "fingerprint"
+    assert tasks["fingerprint"]["cachingOptions"] == {}  # looks at the source every run
+    for name in ("ingest", "features", "train", "backtest"):
+        assert tasks[name]["cachingOptions"] == {"enableCache": True}
     condition = tasks["condition-1"]
     assert "evaluate" in condition["dependentTasks"]
     assert "pipelinechannel--evaluate-Output" in condition["triggerPolicy"]["condition"]
@@ -74,7 +83,7 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     assert inner["push"]["cachingOptions"] == {}
     cluster_image = image_ref("project", "cluster")
     executors = spec["deploymentSpec"]["executors"]
-    assert len(executors) == 8
+    assert len(executors) == 10
     for executor in executors.values():
         container = executor["container"]
         assert container["image"] == cluster_image
@@ -82,3 +91,34 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     inputs = spec["root"]["inputDefinitions"]["parameters"]
     assert {"tracking_uri", "store_root", "gate_config"} <= set(inputs)
     assert inputs["source"]["defaultValue"] == "peru"
+
+
+@pytest.mark.slow
+def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again(
+    tmp_path: Path,
+) -> None:
+    """kfp.local's cache on the real pipeline: the same CSV again reuses ingest, features,
+    train and backtest; new content written to the same path is ingested again (the
+    fingerprint step puts what the file holds into the ingest's cache key)."""
+    from vigia.data.ingest import ingest_panel
+
+    ws = Workspace(tmp_path / "ws").ensure()
+    panel, _ = ingest_panel("peru", regions=SLICE["regions"])
+    csv = tmp_path / "panel.csv"
+    panel.to_csv(csv, index=False)
+    pipeline = create_training_pipeline(image_ref("project", "local"))
+    arguments = training_arguments(ws, LOOSE_GATE, **SLICE, source=str(csv), method="persistence")
+
+    first = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
+    assert first.cached == {}
+    again = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
+    assert set(again.cached) == {"ingest", "features", "train", "backtest"}
+    assert again.cached["ingest"] == first.root / "ingest"  # the outputs it reuses
+    assert read_training_outcome(again)["card"] == read_training_outcome(first)["card"]
+    assert again.ran("evaluate") and again.parameter("register") == 2  # gate and registry ran
+
+    panel[panel["week_start"] < panel["week_start"].max()].to_csv(csv, index=False)
+    changed = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
+    assert changed.cached == {}
+    weeks = read_training_outcome(changed)["card"]["n_weeks"]
+    assert weeks == read_training_outcome(first)["card"]["n_weeks"] - 1

@@ -70,7 +70,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFrame) -
         sink = _served(
             [sys.executable, "-m", "vigia.serving.sink", "--model-dir", str(ws.models),
              "--payload-log", str(root / "sink-payloads"), "--host", "127.0.0.1",
-             "--port", str(ports[2])],
+             "--port", str(ports[2]), "--batch-seconds", "0.5"],
             ws.logs / "sink.log", ports[2:3],
         )  # fmt: skip
         started += [bundle, sink]

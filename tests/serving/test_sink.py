@@ -133,3 +133,105 @@ def test_unpaired_events_expire(setup: Setup, tmp_path: Path) -> None:
     assert unpaired() == expired + 1
     writer.close()
     assert read_payloads(tmp_path) == ([], 0)
+
+
+def test_two_replicas_each_with_one_half_still_give_one_record(
+    server: Served, setup: Setup, tmp_path: Path
+) -> None:
+    """Request and response reach different sink replicas: each writes its half as a finished
+    object after the pair timeout, and the reader pairs them into the record the server wrote."""
+    from vigia.payloads import PayloadWriter
+    from vigia.servables.events import HALVES_PREFIX, read_logged
+    from vigia.serving.sink import Event, Servables, Sink
+
+    request = {"instances": [{"region": "PIURA"}, {"region": "TUMBES"}]}
+    reply = httpx.post(server.url(f"/v1/models/{MAIN}:predict"), json=request,
+                       headers={"x-request-id": "two-replicas"})  # fmt: skip
+    assert reply.status_code == 200
+    sent = datetime.now(UTC)
+    replicas = []
+    for _ in range(2):
+        writer = PayloadWriter(tmp_path, batch_seconds=0.2)
+        halves = PayloadWriter(tmp_path, batch_seconds=0.2, prefix=HALVES_PREFIX)
+        replicas.append((Sink(Servables(setup.ws.models), writer, 0.0, halves), writer, halves))
+    a, b = replicas[0][0], replicas[1][0]
+    assert a.receive("two-replicas", REQUEST, Event(request, sent, time.monotonic()), MAIN) == (
+        "pending"
+    )
+    answer = Event(reply.json(), sent + timedelta(milliseconds=5), time.monotonic())
+    assert b.receive("two-replicas", RESPONSE, answer, MAIN) == "pending"
+    for sink, writer, halves in replicas:  # shutting down: nothing stays in memory
+        sink.close()
+        writer.close()
+        halves.close()
+    objects = sorted(p.name for p in (tmp_path / MAIN).iterdir())
+    assert len(objects) == 2 and all(n.startswith("halves-") for n in objects), objects
+    assert not [n for n in objects if n.startswith(".")]  # no temporary left
+    assert read_payloads(tmp_path / MAIN) == ([], 0)  # the halves are not records yet
+    records, skipped = read_logged(tmp_path / MAIN, setup.ws.models)
+    assert skipped == 0 and len(records) == 1
+    from_server = wait_record(setup.ws.payload_logs / MAIN, "two-replicas")
+    for key in ("request_id", "model", "version", "kind", "protocol", "inputs", "outputs"):
+        assert records[0][key] == from_server[key], key
+    assert records[0]["latency_ms"] == 5.0
+
+
+def test_object_mode_writes_finished_files_and_never_appends(tmp_path: Path) -> None:
+    from vigia.payloads import PayloadWriter, payload_record
+
+    writer = PayloadWriter(tmp_path, batch_seconds=0.3)
+
+    def record(i: int) -> dict[str, Any]:
+        return payload_record(
+            request_id=f"r{i}", model="m", version=1, kind="forecaster", protocol="v1",
+            latency_ms=1.0, inputs=[{"x": i}], outputs=[],
+        )  # fmt: skip
+
+    for i in range(3):
+        writer.submit("m", record(i))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not list((tmp_path / "m").glob("payloads-*.jsonl")):
+        time.sleep(0.05)
+    first = sorted((tmp_path / "m").glob("payloads-*.jsonl"))
+    assert len(first) == 1
+    content = first[0].read_bytes()
+    for i in range(3, 5):
+        writer.submit("m", record(i))
+    writer.close()
+    files = sorted((tmp_path / "m").glob("payloads-*.jsonl"))
+    assert len(files) == 2 and files[0].read_bytes() == content  # the first was not touched
+    records, skipped = read_payloads(tmp_path / "m")
+    assert skipped == 0 and [r["inputs"][0]["x"] for r in records] == [0, 1, 2, 3, 4]
+
+
+def test_a_waiting_half_is_written_by_the_sweep_without_identifiers(
+    setup: Setup, tmp_path: Path
+) -> None:
+    """A quiet replica writes a half once it waited the pair timeout (no later event needed);
+    the half keeps what the model takes and drops identifier-like fields, as records do."""
+    import json
+
+    from vigia.payloads import PayloadWriter
+    from vigia.servables.events import HALVES_PREFIX, half_record
+    from vigia.serving.sink import Event, Servables, Sink
+
+    halves = PayloadWriter(tmp_path, batch_seconds=0.1, prefix=HALVES_PREFIX)
+    writer = PayloadWriter(tmp_path, batch_seconds=0.1)
+    sink = Sink(Servables(setup.ws.models), writer, 0.5, halves)
+    row = {"region": "PIURA", "patient_name": "Ana", "history_id": 7}
+    half = Event({"instances": [row]}, datetime.now(UTC), time.monotonic())
+    assert sink.receive("MRN-123", REQUEST, half, MAIN) == "pending"
+    sink.sweep()  # not waited long enough yet
+    time.sleep(0.6)
+    sink.sweep()
+    halves.close()
+    writer.close()
+    files = list((tmp_path / MAIN).glob(f"{HALVES_PREFIX}-*.jsonl"))
+    assert len(files) == 1
+    text = files[0].read_text(encoding="utf-8")
+    written = json.loads(text)
+    assert written["request_id"] == hashed_id("MRN-123") and written["half"] == "request"
+    assert written["body"] == {"instances": [{"region": "PIURA"}]}
+    assert "MRN-123" not in text and "Ana" not in text
+    declared = half_record("x", "request", half, {"history_id"})  # a feature the model takes
+    assert declared["body"]["instances"] == [{"region": "PIURA", "history_id": 7}]

@@ -83,7 +83,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--source",
         default="peru",
-        help="'peru' (default: MINSA line list) or a weekly panel CSV (region, week_start, cases)",
+        help="'peru' (default: MINSA line list), a weekly panel CSV (region, week_start, cases) "
+        "or its gs:// URI (a cluster run reads it from object storage)",
     )
     parser.add_argument("--region-col", default=None, help="region column of a CSV source")
     parser.add_argument("--date-col", default=None, help="week start column of a CSV source")

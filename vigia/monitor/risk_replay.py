@@ -297,7 +297,7 @@ def _reveal(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The realized metrics of a past week's logged rows, now that its labels arrived; returns
     the week's (scores, labels)."""
-    logged = logged_scores(paths.payload_root, model, version, features, *window)
+    logged = logged_scores(paths, model, version, features, *window)
     joined = join_labels(logged.rows, labels)
     y = joined["label"].to_numpy(dtype="int64")
     if len(y) and 0 < y.sum() < len(y):
@@ -324,7 +324,7 @@ def _recalibrated(
     y_labelled = np.concatenate([y for _, y in revealed])
     if len(y_labelled) < min_rows or not 0 < y_labelled.sum() < len(y_labelled):
         return None
-    scores = logged_scores(paths.payload_root, model, version, features, *window).rows
+    scores = logged_scores(paths, model, version, features, *window).rows
     if len(scores) < min_rows:
         return None
     p = scores[PROBABILITY].to_numpy(dtype="float64")
