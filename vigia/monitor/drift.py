@@ -189,6 +189,11 @@ def drift_check(
             Dataset.from_pandas(reference[tested].astype("float64"), data_definition=definition),
             timestamp=timestamp,
         )
+    return with_snapshot(result, snapshot)
+
+
+def with_snapshot(result: DriftResult, snapshot: Any) -> DriftResult:
+    """``result`` filled from an Evidently drift snapshot (share, per column, drifted)."""
     share, per_column = parse_drift_snapshot(snapshot.dict())
     result.assessed = True
     result.share = share

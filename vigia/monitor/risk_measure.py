@@ -14,7 +14,7 @@ from datetime import datetime
 import pandas as pd
 
 from vigia.monitor.cbpe import EstimatedPerformance, RealizedPerformance, estimate, realized
-from vigia.monitor.drift import DATA, PREDICTION, DriftResult, parse_drift_snapshot, tested_columns
+from vigia.monitor.drift import DATA, PREDICTION, DriftResult, tested_columns, with_snapshot
 from vigia.monitor.risk_collect import RiskData
 from vigia.monitor.risk_config import RiskMonitorConfig
 from vigia.risk.snapshot import HOLDOUT, PROBABILITY
@@ -119,10 +119,4 @@ def risk_drift(
             Dataset.from_pandas(typed(reference), data_definition=definition),
             timestamp=timestamp,
         )
-    share, per_column = parse_drift_snapshot(snapshot.dict())
-    result.assessed = True
-    result.share = share
-    result.columns = per_column
-    result.drifted = [c for c, v in per_column.items() if v["drifted"]]
-    result.snapshot = snapshot
-    return result
+    return with_snapshot(result, snapshot)
