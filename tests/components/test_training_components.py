@@ -10,6 +10,7 @@ import pytest
 from kfp.dsl import Dataset, Markdown, Metrics, Model
 
 from vigia.components import make_component
+from vigia.components.backtest import backtest
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
 from vigia.components.ingest import ingest
@@ -51,6 +52,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "catalog": Markdown,
             "catalog_json": Dataset,
             "model": Model,
+            "backtest": Dataset,
             "scores": Dataset,
             "scores_md": Markdown,
             "decision": Dataset,
@@ -76,16 +78,20 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
         panel=a["panel"], table=a["table"], catalog=a["catalog"], catalog_json=a["catalog_json"]
     )
     _fn(train)(panel=a["panel"], method="xgboost", seed=0, data_hash=data_hash, model=a["model"])
-    approved = _fn(evaluate)(
+    _fn(backtest)(
         panel=a["panel"],
         method="xgboost",
         seed=0,
-        gate_config=LOOSE_GATE,
-        tracking_uri=ws.tracking_uri,
-        registered_name="dengue-forecast",
         backtest_years=0.25,
         refit_every=13,
         source="peru",
+        scores=a["backtest"],
+    )
+    approved = _fn(evaluate)(
+        backtest=a["backtest"],
+        gate_config=LOOSE_GATE,
+        tracking_uri=ws.tracking_uri,
+        registered_name="dengue-forecast",
         replace_scope=False,
         scores=a["scores"],
         table=a["scores_md"],
@@ -177,7 +183,7 @@ def test_push_refuses_an_unapproved_decision(
             store_root=str(chain["ws"].models),
             tracking_uri=chain["ws"].tracking_uri,
         )
-    assert exit_info.value.code == 2
+    assert exit_info.value.code == 3  # the gate refused it (vigia.errors exit codes)
     assert "not approved" in capsys.readouterr().err
     assert ModelStore(chain["ws"].models).current("dengue-forecast") is None
 
