@@ -40,10 +40,10 @@ def repo_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def plant(path: Path, old: str, new: str) -> None:
-    """Replace the one occurrence of ``old`` in ``path`` by ``new``."""
+def plant(path: Path, old: str, new: str, times: int = 1) -> None:
+    """Replace the ``times`` occurrences of ``old`` in ``path`` by ``new``."""
     text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} must occur once in {path}"
+    assert text.count(old) == times, f"{old!r} must occur {times} time(s) in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
@@ -114,13 +114,14 @@ def test_root_container_fails_pod_security_and_checkov(repo_copy: Path) -> None:
 
 def test_root_predictor_fails_although_checkov_cannot_read_kserve(repo_copy: Path) -> None:
     runtime = repo_copy / "manifests" / "base" / "serving" / "servingruntime.yaml"
-    plant(runtime, "runAsUser: 10001", "runAsUser: 0")
+    plant(runtime, "runAsUser: 10001", "runAsUser: 0", times=2)  # the HTTP and gRPC runtimes
     done = run_checker(repo_copy, "render,pod-security")
     assert done.returncode == 1, done.stdout
     assert "InferenceService/vigia/dengue-forecast.predictor container kserve-container: " in (
         done.stdout
     )
     assert "runAsUser is 0 (root)" in done.stdout
+    assert "InferenceService/vigia/dengue-forecast-grpc.predictor container" in done.stdout
 
 
 # (file under terraform/, correct text, planted defect, what the failure must name)
