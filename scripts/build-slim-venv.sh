@@ -19,7 +19,7 @@
 #   - symbol tables and debug info of shared libraries over 1 MB (`strip --strip-unneeded` keeps
 #     the dynamic symbols that loading and linking use), each checked to still load.
 # Then imports every module of IMPORTS that is installed (a module whose package is absent is
-# skipped: the predictor has no TensorFlow; any other import error fails the build) and compiles
+# skipped, as is a missing package of a namespace such as google.cloud: the predictor has no TensorFlow; any other import error fails the build) and compiles
 # the Python files this loaded (unchecked-hash .pyc: valid whatever the files' mtimes after COPY),
 # so a container does not recompile them on every start (~8,300 of the project image's ~30,000
 # modules; bytecode for all would add ~150 MB). Modules loaded only on rarer paths compile when
@@ -71,7 +71,13 @@ for line in open(imports, encoding="utf-8"):
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as missing:
-        if missing.name != name.split(".")[0]:
+        # Absent here: the module's top-level package, or a package of a namespace that the
+        # image holds other parts of (google.cloud beside google.auth); anything else is a
+        # slimmed-away or broken module and fails the build.
+        parts = name.split(".")
+        namespace = getattr(sys.modules.get(parts[0]), "__file__", "") is None
+        parents = {".".join(parts[:i]) for i in range(2, len(parts) + 1)}
+        if missing.name != parts[0] and not (namespace and missing.name in parents):
             raise
 for module in list(sys.modules.values()):
     path = getattr(module, "__file__", None) or ""
