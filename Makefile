@@ -22,7 +22,10 @@ $(STAMP): pyproject.toml requirements.lock
 	@# a .venv made from an older lock drops the old distribution first (no-op otherwise).
 	@[ "$$(uname -s)" = Darwin ] || $(UV) pip uninstall --python $(BIN)/python --quiet \
 		xgboost nvidia-nccl-cu12 2>/dev/null || true
-	$(UV) pip install --python $(BIN)/python --quiet --require-hashes -r requirements.lock
+	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (this CI), Python would
+	@# otherwise recompile every imported module in every process (`import mlflow`: 5.3 s, 1.9 s).
+	$(UV) pip install --python $(BIN)/python --quiet --require-hashes --compile-bytecode \
+		-r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	@touch $@
 

@@ -273,18 +273,15 @@ def thousand_rows(url: str, bundle: Path, payloads: Path, repeats: int) -> dict[
         client_ms.append((time.perf_counter() - began) * 1000)
         if reply.status_code != 200:
             raise SystemExit(f"1,000-row request failed: {reply.status_code} {reply.text[:300]}")
-    from vigia.payloads import read_payloads
+    from vigia.payloads import hashed_id, read_payloads
 
     server_ms: list[float] = []
     deadline = time.monotonic() + 120
     while len(server_ms) < repeats and time.monotonic() < deadline:
         records, _ = read_payloads(payloads / NAME)
-        by_id = {
-            r["request_id"]: r["latency_ms"]
-            for r in records
-            if r["request_id"].startswith("bench-1000")
-        }
-        server_ms = [by_id[f"bench-1000-{i}"] for i in range(repeats) if f"bench-1000-{i}" in by_id]
+        by_id = {r["request_id"]: r["latency_ms"] for r in records}  # ids are stored hashed
+        ids = [hashed_id(f"bench-1000-{i}") for i in range(repeats)]
+        server_ms = [by_id[i] for i in ids if i in by_id]
         time.sleep(0.2)
     return {
         "rows": 1000,
