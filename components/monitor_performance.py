@@ -12,6 +12,7 @@ def monitor_performance(
     date_col: str,
     target_col: str,
     level: str,
+    panel_options: str,
     performance: Output[Dataset],
     metrics: Output[Metrics],
 ) -> float:
@@ -26,7 +27,9 @@ def monitor_performance(
     config = parse_monitor_config(monitor_config)
     data = CheckData.load(Path(check_data.path))
     with exit_on_user_error("monitor"):
-        actuals = ActualsSource(source, region_col, date_col, target_col, level).load(data.as_of)
+        actuals = ActualsSource(
+            source, region_col, date_col, target_col, level, panel_options
+        ).load(data.as_of)
     result = score_logged(
         data.logged, actuals, data.as_of, config.performance_weeks, config.min_scored
     )

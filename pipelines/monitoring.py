@@ -57,6 +57,7 @@ def create_monitoring_pipeline(image: str) -> Any:
         target_col: str = "cases",
         level: str = "department",
         regions: str = "",
+        panel_options: str = "",
         method: str = "xgboost",
         backtest_years: float = 2.0,
         refit_every: int = 13,
@@ -85,6 +86,7 @@ def create_monitoring_pipeline(image: str) -> Any:
             date_col=date_col,
             target_col=target_col,
             level=level,
+            panel_options=panel_options,
         )
         # (not cached: actual counts arrive between runs)
         step(scored, "performance of past forecasts", cache=False)
@@ -111,8 +113,12 @@ def create_monitoring_pipeline(image: str) -> Any:
                 kfp_host=kfp_host,
                 kfp_token_env=kfp_token_env,
                 source=source,
+                region_col=region_col,
+                date_col=date_col,
+                target_col=target_col,
                 level=level,
                 regions=regions,
+                panel_options=panel_options,
                 method=method,
                 model_name=model_name,
                 backtest_years=backtest_years,

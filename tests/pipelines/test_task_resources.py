@@ -59,3 +59,19 @@ def test_sizes_come_from_the_table_and_compiled_files_are_current(tmp_path: Path
         assert fresh.read_text("utf-8") == committed.read_text("utf-8"), (
             f"{committed} is stale: run `make compile`"
         )
+
+
+def test_monitoring_reads_and_retrains_on_the_panel_as_training_does() -> None:
+    """A CSV source's columns and reading options (delimiter, encoding, week rule…) reach the
+    performance step, which reads the actual counts, and the retraining it starts."""
+    compiled = ROOT / "pipelines/compiled/monitoring.yaml"
+    spec = next(yaml.safe_load_all(compiled.read_text(encoding="utf-8")))
+    assert "panel_options" in spec["root"]["inputDefinitions"]["parameters"]
+    tasks = dict(dag_tasks(spec))
+    wanted = {"panel_options", "region_col", "date_col", "target_col", "level", "source"}
+    for name in ("monitor-performance", "monitor-retrain"):
+        given = tasks[name]["inputs"]["parameters"]
+        assert wanted <= set(given), f"{name} lacks {sorted(wanted - set(given))}"
+        for key in wanted:  # (inside the retrain condition, a pipeline channel of the input)
+            passed = given[key]["componentInputParameter"].removeprefix("pipelinechannel--")
+            assert passed == key, (name, key)

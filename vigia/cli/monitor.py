@@ -284,6 +284,7 @@ def _run_pipeline(args: argparse.Namespace, ws: Any, config_text: str) -> int:
         "target_col": training["target_col"],
         "level": training["level"],
         "regions": training["regions"],
+        "panel_options": training["panel_options"],
         "method": training["method"],
         "backtest_years": training["backtest_years"],
         "refit_every": training["refit_every"],
