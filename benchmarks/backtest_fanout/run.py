@@ -9,7 +9,7 @@ scores of the split run are checked to equal the single call's (timings aside).
     .venv/bin/python -m benchmarks.backtest_fanout.run [--regions PIURA,LORETO] [--years 1]
 """
 
-from __future__ import annotations
+# (no `from __future__ import annotations`: KFP reads the pipeline function's annotations)
 
 import argparse
 import json
