@@ -91,3 +91,11 @@ def test_candidate_scores_from_shards_equal_the_single_task(
 def without_seconds(scores: dict) -> dict:
     """Scores without the timings (the only part that differs between two runs)."""
     return {key: value for key, value in scores.items() if key != "seconds"}
+
+
+def test_zero_backtest_shards_is_one_readable_line(cli, workspace) -> None:
+    result = cli(["pipeline", "run", "training", "--backtest-shards", "0"])
+    assert result.code == 2
+    assert result.stderr.strip().splitlines() == [
+        "vigia: error: --backtest-shards must be at least 1, got 0"
+    ]
