@@ -17,6 +17,7 @@ import time
 BENCHMARKS: dict[str, list[str]] = {
     "cli_startup": [],
     "pipeline_overhead": [],
+    "backtest_fanout": [],
     "drift": [],
     "forecast_backtest": [],
     "allocation": [],

@@ -58,13 +58,16 @@ def mount_payloads(task: Any) -> Any:
 # time measured in local runs: the memory limit is about twice the peak measured on the Peru
 # panel, the request about the peak; a step whose CPU time was close to its wall time gets a
 # full core. (The backtest took the old evaluate step's size when the gate was split off; the
-# gate only reads scores and the registry.)
+# gate only reads scores and the registry. Each backtest shard keeps that size; the plan and the
+# merge fit no model.)
 TASK_RESOURCES: dict[str, tuple[str, str, str, str]] = {
     "fingerprint": ("100m", "500m", "256Mi", "512Mi"),
     "ingest": ("500m", "1", "1Gi", "2Gi"),
     "features": ("500m", "1", "1Gi", "2Gi"),
     "train": ("1", "2", "2Gi", "4Gi"),
-    "backtest": ("1", "2", "2Gi", "4Gi"),
+    "backtest_plan": ("250m", "1", "1Gi", "2Gi"),
+    "backtest_shard": ("1", "2", "2Gi", "4Gi"),
+    "backtest_merge": ("250m", "1", "1Gi", "2Gi"),
     "evaluate": ("250m", "1", "1Gi", "2Gi"),
     "register": ("250m", "1", "1Gi", "2Gi"),
     "push": ("250m", "1", "1Gi", "2Gi"),

@@ -97,6 +97,12 @@ class LocalRun:
             raise RuntimeFailure(f"run {self.root.name}: task {task!r} produced no {name!r}")
         return path
 
+    def iterations(self, task: str, name: str) -> list[Path]:
+        """An output of ``task`` in every iteration of the ``dsl.ParallelFor`` around it, in
+        iteration order (kfp.local runs iteration i of loop L in ``<run>/L-iteration-i/``)."""
+        found = self.root.glob(f"*-iteration-*/{task}/{name}")
+        return sorted(found, key=lambda path: int(path.parts[-3].rsplit("-", 1)[1]))
+
     def parameter(self, task: str, name: str = "Output") -> Any:
         """A task's output parameter, read from its executor output."""
         executor_output = self.output(task, "executor_output.json")
@@ -289,14 +295,14 @@ def _watching_cache_hits(console: TextIO) -> Any:
 
 def cached_tasks(hits: list[tuple[str, str]], cache: Path) -> dict[str, Path]:
     """Tasks a run took from the cache, each with the folder of the earlier run that holds its
-    outputs (read from the cache entry)."""
+    outputs (read from the cache entry), or the cache entry itself for a task whose outputs are
+    parameters only (they are stored in it)."""
     found: dict[str, Path] = {}
     for task, key in hits:
         for entry in sorted(cache.glob(f"{key}*.json")):
             outputs = json.loads(entry.read_text(encoding="utf-8"))
             uris = [v["uri"] for v in outputs.values() if isinstance(v, dict) and v.get("uri")]
-            if uris:
-                found[task] = Path(uris[0]).parent
+            found[task] = Path(uris[0]).parent if uris else entry
     return found
 
 

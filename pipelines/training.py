@@ -1,5 +1,5 @@
-"""The forecast training pipeline: fingerprint → ingest → features → train → backtest →
-evaluate (gate) → register → [approved] push → dashboard.
+"""The forecast training pipeline: fingerprint → ingest → features → train → backtest (plan →
+ParallelFor shards → merge) → evaluate (gate) → register → [approved] push → dashboard.
 
 ``create_training_pipeline(image)`` takes every environment value as an argument (TFX style), so
 the same definition compiles for a cluster and runs under ``kfp.local``.
@@ -12,7 +12,9 @@ from typing import Any
 from kfp import dsl
 
 from vigia.components import make_component
-from vigia.components.backtest import backtest
+from vigia.components.backtest_merge import backtest_merge
+from vigia.components.backtest_plan import backtest_plan
+from vigia.components.backtest_shard import backtest_shard
 from vigia.components.dashboard import dashboard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
@@ -32,7 +34,7 @@ def create_training_pipeline(image: str) -> Any:
     ingest_op = make_component(ingest, image)
     features_op = make_component(features, image)
     train_op = make_component(train, image)
-    backtest_op = make_component(backtest, image)
+    backtest_ops = make_backtest_ops(image)
     evaluate_op = make_component(evaluate, image)
     register_op = make_component(register, image)
     dashboard_op = make_component(dashboard, image)
@@ -60,6 +62,7 @@ def create_training_pipeline(image: str) -> Any:
         registered_name: str = "dengue-forecast",
         backtest_years: float = 2.0,
         refit_every: int = 13,
+        backtest_shards: int = 4,
         replace_scope: bool = False,
         serving_namespace: str = "",
         prometheus_url: str = "",
@@ -89,15 +92,16 @@ def create_training_pipeline(image: str) -> Any:
             data_hash=ingested.outputs["Output"],
         )
         step(trained, "train")
-        backtested = backtest_op(
-            panel=ingested.outputs["panel"],
+        backtested = fan_out_backtest(
+            backtest_ops,
+            ingested.outputs["panel"],
             method=method,
             seed=seed,
             backtest_years=backtest_years,
             refit_every=refit_every,
+            backtest_shards=backtest_shards,
             source=source,
         )
-        step(backtested, "backtest")
         evaluated = evaluate_op(
             backtest=backtested.outputs["scores"],
             gate_config=gate_config,
@@ -140,6 +144,28 @@ def create_training_pipeline(image: str) -> Any:
             mount_model_store(board)
 
     return training_pipeline
+
+
+def make_backtest_ops(image: str) -> tuple[Any, Any, Any]:
+    """The backtest's plan, shard and merge components in ``image``."""
+    return tuple(make_component(f, image) for f in (backtest_plan, backtest_shard, backtest_merge))
+
+
+def fan_out_backtest(ops: tuple[Any, Any, Any], panel: Any, **settings: Any) -> Any:
+    """The candidate's backtest as a fan-out (inside a pipeline function): a plan of at most
+    ``backtest_shards`` shards of whole fit groups (refit blocks where every method refits), a
+    ``dsl.ParallelFor`` with one shard task each (one pod each on a cluster, pure and cached), a
+    merge that scores them exactly as one task would (vigia.evaluate.backtest). Returns the
+    merge task (output ``scores``). ``settings``: method, seed, backtest_years, refit_every,
+    backtest_shards, source."""
+    plan_op, shard_op, merge_op = ops
+    source = settings.pop("source")
+    planned = step(plan_op(panel=panel, **settings), "backtest plan")
+    with dsl.ParallelFor(planned.output) as shard:
+        part = step(shard_op(panel=panel, shard=shard, **settings), "backtest shard")
+    settings.pop("backtest_shards")
+    shards = dsl.Collected(part.outputs["forecasts"])
+    return step(merge_op(panel=panel, shards=shards, source=source, **settings), "backtest merge")
 
 
 def training_arguments(workspace: Any, gate_config_text: str, **overrides: Any) -> dict[str, Any]:

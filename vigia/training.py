@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,21 @@ import pandas as pd
 
 from vigia.data.ingest import PERU, ingest_panel, read_panel, write_ingest_outputs
 from vigia.errors import GateRefusedError, VigiaError
-from vigia.evaluate.backtest import BacktestResult, default_origins, rolling_origin_backtest
+from vigia.evaluate.backtest import (
+    BacktestPlan,
+    BacktestResult,
+    ShardResult,
+    default_origins,
+    merge_shards,
+    plan_backtest,
+    run_blocks,
+)
 from vigia.evaluate.forecast_scores import method_table
 from vigia.evaluate.gates import Decision, forecast_gate
 from vigia.features.catalog import catalog_markdown, catalog_records
 from vigia.features.forecast import build_features, feature_catalog
 from vigia.forecasts.quantiles import HORIZONS
-from vigia.models.base import Forecaster
+from vigia.models.base import Forecaster, ForecasterFactory
 from vigia.models.bundle import read_manifest, write_forecast_bundle
 
 # vigia.models.catalog (XGBoost, scikit-learn, statsforecast: ~3 s of CPU to import) is imported
@@ -66,6 +75,20 @@ def train_forecaster(
 
 
 # --- evaluate ------------------------------------------------------------------------------------
+def _backtest_setup(
+    panel: pd.DataFrame, methods: list[str], seed: int, years: float, refit_every: int
+) -> tuple[BacktestPlan, dict[str, ForecasterFactory]]:
+    """The plan and the forecaster factories of a backtest of ``methods`` plus the baselines."""
+    from vigia.models.catalog import BASELINES, make_forecaster
+
+    names = list(dict.fromkeys([*BASELINES, *methods]))
+    origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
+    factories: dict[str, ForecasterFactory] = {
+        name: partial(make_forecaster, name, seed) for name in names
+    }
+    return plan_backtest(panel, factories, origins, refit_every), factories
+
+
 def backtest_methods(
     panel: pd.DataFrame,
     methods: list[str],
@@ -75,14 +98,9 @@ def backtest_methods(
     progress: Progress | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` plus the baselines, scored against persistence."""
-    from vigia.models.catalog import BASELINES, make_forecaster
-
-    names = list(dict.fromkeys([*BASELINES, *methods]))
-    origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))
-    factories = {name: (lambda n=name: make_forecaster(n, seed)) for name in names}
-    return rolling_origin_backtest(
-        panel, factories, origins=origins, refit_every=refit_every, progress=progress
-    )
+    plan, factories = _backtest_setup(panel, methods, seed, years, refit_every)
+    shard = run_blocks(panel, factories, plan, progress=progress)
+    return merge_shards(panel, plan, [shard])
 
 
 def format_scores_table(scores: dict[str, Any]) -> str:
@@ -122,10 +140,65 @@ def backtest_candidate(
     source: str | None = None,
 ) -> dict[str, Any]:
     """The candidate's backtest scores against the baselines (pure in its inputs: the pipeline
-    caches it); with ``source``, its scope too."""
+    caches it); with ``source``, its scope too. The pipeline splits it:
+    :func:`backtest_shard_ranges` → :func:`backtest_shard` each → :func:`merge_backtest`, with
+    the same scores."""
     result = backtest_methods(
         panel, [method], seed=seed, years=years, refit_every=refit_every, progress=progress
     )
+    return _candidate_scores(result, panel, method, source)
+
+
+def backtest_shard_ranges(
+    panel: pd.DataFrame,
+    method: str,
+    seed: int,
+    years: float = 2.0,
+    refit_every: int = 13,
+    shards: int = 4,
+) -> list[tuple[int, int]]:
+    """The (first, stop) refit blocks of at most ``shards`` shards of the candidate's backtest,
+    each starting where every method refits (so each fits the models the single run fits)."""
+    plan, _ = _backtest_setup(panel, [method], seed, years, refit_every)
+    return plan.shards(shards)
+
+
+def backtest_shard(
+    panel: pd.DataFrame,
+    method: str,
+    seed: int,
+    years: float,
+    refit_every: int,
+    shards: int,
+    shard: int,
+    progress: Progress | None = None,
+) -> ShardResult:
+    """Shard number ``shard`` of :func:`backtest_shard_ranges`: its forecasts, every method."""
+    plan, factories = _backtest_setup(panel, [method], seed, years, refit_every)
+    ranges = plan.shards(shards)
+    if not 0 <= shard < len(ranges):
+        raise VigiaError(f"backtest shard {shard} does not exist: the plan has {len(ranges)}")
+    first, stop = ranges[shard]
+    return run_blocks(panel, factories, plan, first, stop, progress)
+
+
+def merge_backtest(
+    panel: pd.DataFrame,
+    method: str,
+    seed: int,
+    parts: list[ShardResult],
+    years: float = 2.0,
+    refit_every: int = 13,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """The scores of :func:`backtest_candidate`, from the forecasts of all its shards."""
+    plan, _ = _backtest_setup(panel, [method], seed, years, refit_every)
+    return _candidate_scores(merge_shards(panel, plan, parts), panel, method, source)
+
+
+def _candidate_scores(
+    result: BacktestResult, panel: pd.DataFrame, method: str, source: str | None
+) -> dict[str, Any]:
     scores = result.scores_json()
     scores["candidate"] = method
     if source is not None:

@@ -25,7 +25,8 @@ class TrainingSpec:
         regions: Comma-separated subset of regions.
         method: Forecasting method (pipeline default: ``hybrid``).
         seed: Random seed.
-        backtest_years, refit_every: The evaluate step's backtest.
+        backtest_years, refit_every: The backtest steps' origins and refits.
+        backtest_shards: At most this many backtest shards (a ``ParallelFor``; default 4).
         panel_options: How to read a CSV export (delimiter, encoding, week rule, …).
         replace_scope: Let the gate approve a model whose scope differs from the champion's.
         end: Cut the data off after this week (ISO date): replays, retraining as of a week.
@@ -42,6 +43,7 @@ class TrainingSpec:
     seed: int | None = None
     backtest_years: float | None = None
     refit_every: int | None = None
+    backtest_shards: int | None = None
     panel_options: PanelOptions = field(default_factory=PanelOptions)
     replace_scope: bool | None = None
     end: str | None = None
@@ -94,6 +96,7 @@ class TrainingSpec:
             "seed": self.seed,
             "backtest_years": self.backtest_years,
             "refit_every": self.refit_every,
+            "backtest_shards": self.backtest_shards,
             "panel_options": self.panel_options.to_json(),
             "replace_scope": self.replace_scope,
             "end": self.end,
@@ -110,6 +113,8 @@ def preflight(spec: TrainingSpec) -> None:
     from vigia.forecasts.quantiles import HORIZONS
 
     overrides = spec.overrides()
+    if spec.backtest_shards is not None and spec.backtest_shards < 1:
+        raise VigiaError(f"--backtest-shards must be at least 1, got {spec.backtest_shards}")
     panel, _ = spec.ingest()
     years = overrides.get("backtest_years") or 2.0
     origins = default_origins(panel, years=years, max_horizon=max(HORIZONS))

@@ -2,8 +2,9 @@
 and a rerun after the data at the same path changed.
 
 The three runs share one workspace: (1) first run on a panel CSV; (2) the same arguments again —
-the pure steps (ingest, features, train, backtest) come from kfp.local's cache; the
-fingerprint, the gate (it reads the registry's champion), register, push and dashboard run;
+the pure steps (ingest, features, train, the backtest plan, shards and merge) come from
+kfp.local's cache; the fingerprint, the gate (it reads the registry's champion), register,
+push and dashboard run;
 (3) the CSV rewritten in place with its last week removed — the fingerprint changes, so ingest
 and everything after it run again. The goal (issue 14) is rerun / first ≤ 0.2.
 
@@ -21,7 +22,7 @@ from typing import Any
 from benchmarks.machine import machine_info
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "pipeline_cache.json"
-PURE = ("ingest", "features", "train", "backtest")
+PURE = ("ingest", "features", "train", "backtest-plan", "backtest-shard", "backtest-merge")
 
 
 def run_once(ws: Any, csv: Path, args: argparse.Namespace, gate_text: str) -> dict[str, Any]:

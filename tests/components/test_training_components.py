@@ -10,7 +10,9 @@ import pytest
 from kfp.dsl import Dataset, Markdown, Metrics, Model
 
 from vigia.components import make_component
-from vigia.components.backtest import backtest
+from vigia.components.backtest_merge import backtest_merge
+from vigia.components.backtest_plan import backtest_plan
+from vigia.components.backtest_shard import backtest_shard
 from vigia.components.evaluate import evaluate
 from vigia.components.features import features
 from vigia.components.ingest import ingest
@@ -78,14 +80,15 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
         panel=a["panel"], table=a["table"], catalog=a["catalog"], catalog_json=a["catalog_json"]
     )
     _fn(train)(panel=a["panel"], method="xgboost", seed=0, data_hash=data_hash, model=a["model"])
-    _fn(backtest)(
-        panel=a["panel"],
-        method="xgboost",
-        seed=0,
-        backtest_years=0.25,
-        refit_every=13,
-        source="peru",
-        scores=a["backtest"],
+    settings = {"method": "xgboost", "seed": 0, "backtest_years": 0.25, "refit_every": 13}
+    shards = _fn(backtest_plan)(panel=a["panel"], backtest_shards=4, **settings)
+    forecasts = [_art(Dataset, out, f"shard-{shard}") for shard in shards]
+    for shard, forecast in zip(shards, forecasts, strict=True):
+        _fn(backtest_shard)(
+            panel=a["panel"], backtest_shards=4, shard=float(shard), forecasts=forecast, **settings
+        )  # (kfp.local hands a loop item over as a float)
+    _fn(backtest_merge)(
+        panel=a["panel"], shards=forecasts, source="peru", scores=a["backtest"], **settings
     )
     approved = _fn(evaluate)(
         backtest=a["backtest"],
@@ -120,6 +123,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "rows": rows,
         "approved": approved,
         "version": version,
+        "shards": shards,
     }
 
 
@@ -146,6 +150,11 @@ def test_train_exports_a_loadable_bundle(chain: dict) -> None:
     forecast = model.predict(history)
     assert manifest["data_hash"] == chain["hash"]
     assert forecast.values.shape == (3, 4, 23)
+
+
+def test_backtest_plan_shards_and_merge(chain: dict) -> None:
+    assert chain["shards"] == [0]  # 9 origins: one refit block, one shard
+    assert (Path(chain["a"]["backtest"].path).parent / "shard-0" / "shard.json").exists()
 
 
 def test_evaluate_scores_and_decides(chain: dict) -> None:

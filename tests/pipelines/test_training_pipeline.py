@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,19 +63,35 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     spec, *_platform_spec = yaml.safe_load_all(path.read_text())
     tasks = spec["root"]["dag"]["tasks"]
     assert set(tasks) == {
-        "fingerprint", "ingest", "features", "train", "backtest", "evaluate", "register",
-        "condition-1",
+        "fingerprint", "ingest", "features", "train", "backtest-plan", "for-loop-1",
+        "backtest-merge", "evaluate", "register", "condition-2",
     }  # fmt: skip
     # the ingest's cache key holds what the source holds, not only where it is
     fingerprint = tasks["ingest"]["inputs"]["parameters"]["source_fingerprint"]
     assert fingerprint["taskOutputParameter"]["producerTask"] == "fingerprint"
     assert tasks["fingerprint"]["cachingOptions"] == {}  # looks at the source every run
-    for name in ("ingest", "features", "train", "backtest"):
+    for name in ("ingest", "features", "train", "backtest-plan", "backtest-merge"):
         assert tasks[name]["cachingOptions"] == {"enableCache": True}
-    condition = tasks["condition-1"]
+    # the backtest fans out: one shard task per item of the plan's list, collected by the merge
+    loop = tasks["for-loop-1"]
+    assert (
+        loop["parameterIterator"]["items"]["inputParameter"]
+        == "pipelinechannel--backtest-plan-Output"
+    )
+    shard = spec["components"]["comp-for-loop-1"]["dag"]["tasks"]["backtest-shard"]
+    assert shard["cachingOptions"] == {"enableCache": True}
+    assert "pipelinechannel--backtest-plan-Output-loop-item" in str(
+        shard["inputs"]["parameters"]["shard"]
+    )
+    collected = tasks["backtest-merge"]["inputs"]["artifacts"]["shards"]["taskOutputArtifact"]
+    assert collected["producerTask"] == "for-loop-1"
+    assert tasks["evaluate"]["inputs"]["artifacts"]["backtest"]["taskOutputArtifact"] == {
+        "producerTask": "backtest-merge", "outputArtifactKey": "scores"
+    }  # fmt: skip
+    condition = tasks["condition-2"]
     assert "evaluate" in condition["dependentTasks"]
     assert "pipelinechannel--evaluate-Output" in condition["triggerPolicy"]["condition"]
-    inner = spec["components"]["comp-condition-1"]["dag"]["tasks"]
+    inner = spec["components"]["comp-condition-2"]["dag"]["tasks"]
     assert set(inner) == {"push", "promote", "dashboard"}
     assert inner["promote"]["dependentTasks"] == ["push"]  # the cluster canary's verdict
     assert inner["dashboard"]["dependentTasks"] == ["promote"]
@@ -83,7 +100,7 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     assert inner["push"]["cachingOptions"] == {}
     cluster_image = image_ref("project", "cluster")
     executors = spec["deploymentSpec"]["executors"]
-    assert len(executors) == 10
+    assert len(executors) == 12
     for executor in executors.values():
         container = executor["container"]
         assert container["image"] == cluster_image
@@ -91,6 +108,7 @@ def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     inputs = spec["root"]["inputDefinitions"]["parameters"]
     assert {"tracking_uri", "store_root", "gate_config"} <= set(inputs)
     assert inputs["source"]["defaultValue"] == "peru"
+    assert inputs["backtest_shards"]["defaultValue"] == 4
 
 
 @pytest.mark.slow
@@ -98,21 +116,31 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     tmp_path: Path,
 ) -> None:
     """kfp.local's cache on the real pipeline: the same CSV again reuses ingest, features,
-    train and backtest; new content written to the same path is ingested again (the
-    fingerprint step puts what the file holds into the ingest's cache key)."""
+    train and the backtest's plan, shards and merge; new content written to the same path is
+    ingested again (the fingerprint step puts what the file holds into the ingest's cache key).
+    The backtest fans out into 4 shards whose merged scores are the single task's."""
     from vigia.data.ingest import ingest_panel
+    from vigia.training import backtest_candidate
 
     ws = Workspace(tmp_path / "ws").ensure()
     panel, _ = ingest_panel("peru", regions=SLICE["regions"])
     csv = tmp_path / "panel.csv"
     panel.to_csv(csv, index=False)
     pipeline = create_training_pipeline(image_ref("project", "local"))
-    arguments = training_arguments(ws, LOOSE_GATE, **SLICE, source=str(csv), method="persistence")
+    fanned = {**SLICE, "backtest_years": 0.5, "refit_every": 4}  # 22 origins: 6 refit blocks
+    arguments = training_arguments(ws, LOOSE_GATE, **fanned, source=str(csv), method="persistence")
 
     first = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
     assert first.cached == {}
+    assert len(first.iterations("backtest-shard", "forecasts")) == 4
+    single = json.loads(
+        json.dumps(backtest_candidate(panel, "persistence", 0, 0.5, 4, source=str(csv)))
+    )
+    scores = read_training_outcome(first)["scores"]
+    assert {**scores, "seconds": None} == {**single, "seconds": None}
     again = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
-    assert set(again.cached) == {"ingest", "features", "train", "backtest"}
+    pure = {"ingest", "features", "train", "backtest-plan", "backtest-shard", "backtest-merge"}
+    assert set(again.cached) == pure
     assert again.cached["ingest"] == first.root / "ingest"  # the outputs it reuses
     assert read_training_outcome(again)["card"] == read_training_outcome(first)["card"]
     assert again.ran("evaluate") and again.parameter("register") == 2  # gate and registry ran

@@ -98,6 +98,12 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backtest-years", type=float, default=None)
     parser.add_argument("--refit-every", type=int, default=None, help="weeks between refits")
     parser.add_argument(
+        "--backtest-shards",
+        type=int,
+        default=None,
+        help="split the backtest into at most this many parallel shards (default 4; 1: one task)",
+    )
+    parser.add_argument(
         "--replace-scope",
         action="store_true",
         default=None,
@@ -121,6 +127,7 @@ def training_spec(args: argparse.Namespace, **changes: Any) -> Any:
         seed=args.seed,
         backtest_years=args.backtest_years,
         refit_every=args.refit_every,
+        backtest_shards=args.backtest_shards,
         panel_options=panel_options(args),
         replace_scope=args.replace_scope,
         **changes,
