@@ -26,7 +26,8 @@ class TrainingSpec:
         method: Forecasting method (pipeline default: ``hybrid``).
         seed: Random seed.
         backtest_years, refit_every: The backtest steps' origins and refits.
-        backtest_shards: At most this many backtest shards (a ``ParallelFor``; default 4).
+        backtest_shards: At most this many backtest shards (a ``ParallelFor``; default 1 for a
+            local run, the compiled pipeline's 4 on a cluster).
         panel_options: How to read a CSV export (delimiter, encoding, week rule, …).
         replace_scope: Let the gate approve a model whose scope differs from the champion's.
         end: Cut the data off after this week (ISO date): replays, retraining as of a week.

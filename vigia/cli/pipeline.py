@@ -101,7 +101,8 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
         "--backtest-shards",
         type=int,
         default=None,
-        help="split the backtest into at most this many parallel shards (default 4; 1: one task)",
+        help="split the backtest into at most this many parallel shards (default: 1 in a local "
+        "run, 4 on a cluster)",
     )
     parser.add_argument(
         "--replace-scope",
