@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -87,6 +89,15 @@ def kfp_local(root: Path, args: argparse.Namespace, gate_text: str) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished child processes."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--regions", default="", help="comma-separated subset (default: all)")
@@ -96,22 +107,35 @@ def main() -> None:
     from vigia.evaluate.gates import gate_config_text
 
     gate_text = gate_config_text()
+    machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="vigia-bench-") as tmp:
+        began = cpu_seconds()
         plain = plain_chain(Path(tmp), args, gate_text)
+        middle = cpu_seconds()
         pipeline = kfp_local(Path(tmp), args, gate_text)
+        plain_cpu, pipeline_cpu = middle - began, cpu_seconds() - middle
     result = {
         "benchmark": "pipeline_overhead",
         "settings": vars(args),
         "plain_functions_s": round(plain, 2),
         "kfp_local_s": round(pipeline, 2),
         "ratio_kfp_over_plain": round(pipeline / plain, 3),
-        "machine": machine_info(),
+        # CPU (this process and its tasks' processes): steadier than wall on a shared machine
+        "plain_functions_cpu_s": round(plain_cpu, 2),
+        "kfp_local_cpu_s": round(pipeline_cpu, 2),
+        "cpu_ratio_kfp_over_plain": round(pipeline_cpu / plain_cpu, 3),
+        "machine": machine,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"plain functions: {plain:7.1f} s")
     print(f"kfp.local:       {pipeline:7.1f} s")
     print(f"ratio:           {pipeline / plain:7.2f}x   (wrote {RESULTS})")
+    print(
+        f"CPU:             {plain_cpu:7.1f} s plain, {pipeline_cpu:.1f} s kfp.local: "
+        f"{pipeline_cpu / plain_cpu:.2f}x"
+    )
 
 
 if __name__ == "__main__":
