@@ -127,7 +127,8 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     csv = tmp_path / "panel.csv"
     panel.to_csv(csv, index=False)
     pipeline = create_training_pipeline(image_ref("project", "local"))
-    fanned = {**SLICE, "backtest_years": 0.5, "refit_every": 4}  # 22 origins: 6 refit blocks
+    # 22 origins: 6 refit blocks in 4 shards (a local run's default is 1: split it explicitly)
+    fanned = {**SLICE, "backtest_years": 0.5, "refit_every": 4, "backtest_shards": 4}
     arguments = training_arguments(ws, LOOSE_GATE, **fanned, source=str(csv), method="persistence")
 
     first = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
