@@ -25,6 +25,7 @@ from vigia.evaluate.backtest import (
     default_origins,
     merge_shards,
     plan_backtest,
+    rolling_origin_backtest,
     run_blocks,
 )
 from vigia.evaluate.forecast_scores import method_table
@@ -76,9 +77,9 @@ def train_forecaster(
 
 # --- evaluate ------------------------------------------------------------------------------------
 def _backtest_setup(
-    panel: pd.DataFrame, methods: list[str], seed: int, years: float, refit_every: int
-) -> tuple[BacktestPlan, dict[str, ForecasterFactory]]:
-    """The plan and the forecaster factories of a backtest of ``methods`` plus the baselines."""
+    panel: pd.DataFrame, methods: list[str], seed: int, years: float
+) -> tuple[dict[str, ForecasterFactory], list[pd.Timestamp]]:
+    """The forecaster factories of ``methods`` plus the baselines, and the backtest's origins."""
     from vigia.models.catalog import BASELINES, make_forecaster
 
     names = list(dict.fromkeys([*BASELINES, *methods]))
@@ -86,6 +87,14 @@ def _backtest_setup(
     factories: dict[str, ForecasterFactory] = {
         name: partial(make_forecaster, name, seed) for name in names
     }
+    return factories, origins
+
+
+def _candidate_plan(
+    panel: pd.DataFrame, method: str, seed: int, years: float, refit_every: int
+) -> tuple[BacktestPlan, dict[str, ForecasterFactory]]:
+    """The plan of the candidate's backtest (what every shard and the merge agree on)."""
+    factories, origins = _backtest_setup(panel, [method], seed, years)
     return plan_backtest(panel, factories, origins, refit_every), factories
 
 
@@ -98,9 +107,8 @@ def backtest_methods(
     progress: Progress | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``methods`` plus the baselines, scored against persistence."""
-    plan, factories = _backtest_setup(panel, methods, seed, years, refit_every)
-    shard = run_blocks(panel, factories, plan, progress=progress)
-    return merge_shards(panel, plan, [shard])
+    factories, origins = _backtest_setup(panel, methods, seed, years)
+    return rolling_origin_backtest(panel, factories, origins, refit_every, progress=progress)
 
 
 def format_scores_table(scores: dict[str, Any]) -> str:
@@ -159,7 +167,7 @@ def backtest_shard_ranges(
 ) -> list[tuple[int, int]]:
     """The (first, stop) refit blocks of at most ``shards`` shards of the candidate's backtest,
     each starting where every method refits (so each fits the models the single run fits)."""
-    plan, _ = _backtest_setup(panel, [method], seed, years, refit_every)
+    plan, _ = _candidate_plan(panel, method, seed, years, refit_every)
     return plan.shards(shards)
 
 
@@ -174,7 +182,7 @@ def backtest_shard(
     progress: Progress | None = None,
 ) -> ShardResult:
     """Shard number ``shard`` of :func:`backtest_shard_ranges`: its forecasts, every method."""
-    plan, factories = _backtest_setup(panel, [method], seed, years, refit_every)
+    plan, factories = _candidate_plan(panel, method, seed, years, refit_every)
     ranges = plan.shards(shards)
     if not 0 <= shard < len(ranges):
         raise VigiaError(f"backtest shard {shard} does not exist: the plan has {len(ranges)}")
@@ -192,7 +200,7 @@ def merge_backtest(
     source: str | None = None,
 ) -> dict[str, Any]:
     """The scores of :func:`backtest_candidate`, from the forecasts of all its shards."""
-    plan, _ = _backtest_setup(panel, [method], seed, years, refit_every)
+    plan, _ = _candidate_plan(panel, method, seed, years, refit_every)
     return _candidate_scores(merge_shards(panel, plan, parts), panel, method, source)
 
 
