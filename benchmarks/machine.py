@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import time
 from typing import Any
 
@@ -24,3 +25,10 @@ def machine_info() -> dict[str, Any]:
         "processor": platform.processor() or platform.machine(),
         "when": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished (waited-for) child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime

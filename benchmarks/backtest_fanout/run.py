@@ -14,7 +14,6 @@ scores of the split run are checked to equal the single call's (timings aside).
 import argparse
 import json
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 from kfp import dsl
 
-from benchmarks.machine import machine_info
+from benchmarks.machine import cpu_seconds, machine_info
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "backtest_fanout.json"
 
@@ -49,19 +48,11 @@ def backtest_pipeline(image: str) -> Any:
     return pipeline
 
 
-def _cpu() -> float:
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
 def timed(work: Any) -> tuple[Any, float, float]:
     """``work()``'s result, wall seconds, CPU seconds (this process and its children)."""
-    cpu, wall = _cpu(), time.perf_counter()
+    cpu, wall = cpu_seconds(), time.perf_counter()
     result = work()
-    return result, time.perf_counter() - wall, _cpu() - cpu
+    return result, time.perf_counter() - wall, cpu_seconds() - cpu
 
 
 def kfp_local(root: Path, args: argparse.Namespace, shards: int) -> dict[str, Any]:

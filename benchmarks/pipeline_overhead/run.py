@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.machine import machine_info
+from benchmarks.machine import cpu_seconds, machine_info
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "pipeline_overhead.json"
 
@@ -87,15 +86,6 @@ def kfp_local(root: Path, args: argparse.Namespace, gate_text: str) -> float:
     )
     run_pipeline_locally(pipeline, arguments, ws, quiet=True)
     return time.perf_counter() - started
-
-
-def cpu_seconds() -> float:
-    """User + system CPU of this process and of its finished child processes."""
-    own, children = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:

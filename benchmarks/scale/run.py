@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.machine import machine_info
+from benchmarks.machine import cpu_seconds, machine_info
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "scale.json"
@@ -208,19 +208,20 @@ def run_stage(args: argparse.Namespace) -> None:
     limit_math_threads()
     cache = Path(args.cache)
     panel = load_panel(args.size, cache)
-    wall, cpu = time.perf_counter(), time.process_time()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, cpu = time.perf_counter(), cpu_seconds()
     extra = globals()[f"stage_{args.stage}"](panel, args, cache)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    child_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, after.ru_maxrss)  # KB on Linux
+    cpu = cpu_seconds() - cpu
+    peak = max(  # KB on Linux
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
     row = {
         "size": args.size,
         "panel": SIZES[args.size],
         "stage": args.stage,
         "rows": len(panel),
         "wall_s": round(time.perf_counter() - wall, 2),
-        "cpu_s": round(time.process_time() - cpu + child_cpu, 2),
+        "cpu_s": round(cpu, 2),
         "peak_rss_mb": round(peak / 1024, 1),
         **extra,
     }
