@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.machine import machine_info
-from benchmarks.serving.run import V1_HISTORY_BODY, all_regions_body, in_process
+from benchmarks.serving.run import V1_HISTORY_BODY, all_regions_body, fit_bundle, in_process
 from vigia.serving.runtime import limit_math_threads
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "serving-hybrid.json"
@@ -76,16 +76,6 @@ def members_cost(bundle: Path, seconds: float) -> dict[str, Any]:
     }
 
 
-def fit_hybrid(folder: Path) -> Path:
-    from vigia.data.ingest import ingest_panel
-    from vigia.training import train_forecaster
-
-    panel, card = ingest_panel("peru")
-    print("fitting the default hybrid on the Peru panel …", flush=True)
-    train_forecaster(panel, "hybrid", 0, folder / "model", {"data_hash": card["content_hash"]})
-    return folder / "model"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bundle", type=Path, help="a hybrid bundle (default: fit one)")
@@ -95,7 +85,7 @@ def main() -> None:
     limit_math_threads()
     machine = machine_info()
     with tempfile.TemporaryDirectory(prefix="vigia-hybrid-") as tmp:
-        bundle = args.bundle or fit_hybrid(Path(tmp))
+        bundle = args.bundle or fit_bundle("hybrid", None, Path(tmp))
         cells = {
             protocol: in_process(bundle, body, args.seconds, cache=False)
             for protocol, body in (
