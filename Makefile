@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@[ "$$(uname -s)" = Darwin ] || $(UV) pip uninstall --python $(BIN)/python --quiet \
 		xgboost nvidia-nccl-cu12 2>/dev/null || true
 	@# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (this CI), Python would
-	@# otherwise recompile every imported module in every process (`import mlflow`: 5.3 s, 1.9 s).
+	@# otherwise recompile every imported module in every process (`import mlflow`: 8.4 s of CPU
+	@# from source, 2.7 s compiled; python -m benchmarks.imports.run).
 	$(UV) pip install --python $(BIN)/python --quiet --require-hashes --compile-bytecode \
 		-r requirements.lock
 	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .

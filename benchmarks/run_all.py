@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "cli_startup": [],
     "pipeline_overhead": [],
     "backtest_fanout": [],
+    "imports": [],
     "drift": [],
     "forecast_backtest": [],
     "allocation": [],

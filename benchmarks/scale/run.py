@@ -168,6 +168,7 @@ def stage_drift(panel: Any, args: argparse.Namespace, cache: Path) -> dict[str, 
 
 
 def stage_pipeline(panel: Any, args: argparse.Namespace, cache: Path) -> dict[str, Any]:
+    from vigia.evaluate.gates import gate_config_text, parse_gate_config
     from vigia.images import image_ref
     from vigia.pipelines.local import run_pipeline_locally
     from vigia.pipelines.training import create_training_pipeline, training_arguments
@@ -193,7 +194,13 @@ def stage_pipeline(panel: Any, args: argparse.Namespace, cache: Path) -> dict[st
     )
     if not run.ran("push"):
         raise SystemExit(f"the pipeline at {args.size} series did not push: see {run.log}")
+    # How many regions the default gate's per-region check would judge (the others are too
+    # near-empty for a stable WIS ratio): docs/scale.md, "District level".
+    scores = json.loads(run.output("evaluate", "scores").read_text(encoding="utf-8"))
+    floor = parse_gate_config(gate_config_text(None), "forecast")["region_min_baseline_wis"]
+    by_region = scores["by_region"][scores["candidate"]].values()
     return {
+        "regions_judged_by_region_check": sum(r["baseline_wis"] >= floor for r in by_region),
         "method": args.pipeline_method,
         "backtest_years": args.pipeline_years,
         "tasks": len(run.tasks),
