@@ -40,7 +40,7 @@ demo: install  ## the main job end to end: data → pipeline → gate → regist
 	$(BIN)/vigia demo
 
 test: install lint infra-check browser promtool  ## lint, static infra checks and the whole test suite (what CI runs)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --cpu-durations=30
 
 test-fast: install browser promtool  ## tests not marked slow
 	$(BIN)/pytest -q -m "not slow"

@@ -10,6 +10,8 @@ from cli_helpers import SMALL_REGIONS, run_cli
 
 from vigia.workspace import Workspace
 
+pytest_plugins = ["cpu_durations"]
+
 
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
