@@ -32,32 +32,6 @@ def _train(ws: Workspace, **overrides) -> dict:
     return read_training_outcome(run)
 
 
-@pytest.mark.slow
-def test_pipeline_pushes_an_approved_model_and_rejects_a_useless_one(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path / "ws").ensure()
-    store = ModelStore(ws.models)
-
-    first = _train(ws, method="xgboost")  # the default hybrid is exercised by `make demo`
-    assert first["decision"]["approved"] is True
-    assert first["pushed"] and first["version"] == 1
-    assert store.current("dengue-forecast") == 1
-    assert first["card"]["n_regions"] == 3
-    assert set(first["scores"]["methods"]) >= {"persistence", "seasonal_naive", "xgboost"}
-
-    useless = _train(ws, method="constant")
-    assert useless["decision"]["approved"] is False
-    failed = [c for c in useless["decision"]["checks"] if not c["passed"]]
-    assert failed and failed[0]["name"] == "relative_wis"
-    assert not useless["pushed"]
-    assert useless["version"] == 2  # registered as a challenger, never promoted
-    registry = Registry(ws.tracking_uri)
-    assert registry.champion("dengue-forecast").version == 1
-    assert "challenger" in registry.version("dengue-forecast", 2).aliases
-    assert store.current("dengue-forecast") == 1  # the served version did not move
-    assert store.versions("dengue-forecast") == [1]
-    assert not list(ws.root.glob("kfp-*")), "temporary kfp folders must be cleaned up"
-
-
 def test_compiled_pipeline_structure(tmp_path: Path) -> None:
     path = next(p for p in compile_all(tmp_path) if p.name == "training.yaml")
     spec, *_platform_spec = yaml.safe_load_all(path.read_text())
@@ -118,7 +92,10 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     """kfp.local's cache on the real pipeline: the same CSV again reuses ingest, features,
     train and the backtest's plan, shards and merge; new content written to the same path is
     ingested again (the fingerprint step puts what the file holds into the ingest's cache key).
-    The backtest fans out into 4 shards whose merged scores are the single task's."""
+    The backtest fans out into 4 shards whose merged scores are the single task's. The gate
+    pushes an approved model and refuses a useless one (constant forecasts), which is
+    registered as a challenger and never served. (One test: each pipeline run costs ~20 s of
+    CPU.)"""
     from vigia.data.ingest import ingest_panel
     from vigia.training import backtest_candidate
 
@@ -131,8 +108,14 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     fanned = {**SLICE, "backtest_years": 0.5, "refit_every": 4, "backtest_shards": 4}
     arguments = training_arguments(ws, LOOSE_GATE, **fanned, source=str(csv), method="persistence")
 
+    store = ModelStore(ws.models)
     first = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
     assert first.cached == {}
+    approved = read_training_outcome(first)
+    assert approved["decision"]["approved"] is True
+    assert approved["pushed"] and approved["version"] == 1
+    assert store.current("dengue-forecast") == 1
+    assert approved["card"]["n_regions"] == 3
     assert len(first.iterations("backtest-shard", "forecasts")) == 4
     single = json.loads(
         json.dumps(backtest_candidate(panel, "persistence", 0, 0.5, 4, source=str(csv)))
@@ -146,8 +129,21 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     assert read_training_outcome(again)["card"] == read_training_outcome(first)["card"]
     assert again.ran("evaluate") and again.parameter("register") == 2  # gate and registry ran
 
+    champion = store.current("dengue-forecast")
+
     panel[panel["week_start"] < panel["week_start"].max()].to_csv(csv, index=False)
-    changed = run_pipeline_locally(pipeline, arguments, ws, quiet=True)
+    useless = {**arguments, "method": "constant"}
+    changed = run_pipeline_locally(pipeline, useless, ws, quiet=True)
     assert changed.cached == {}
-    weeks = read_training_outcome(changed)["card"]["n_weeks"]
-    assert weeks == read_training_outcome(first)["card"]["n_weeks"] - 1
+    refused = read_training_outcome(changed)
+    assert refused["card"]["n_weeks"] == read_training_outcome(first)["card"]["n_weeks"] - 1
+    assert refused["decision"]["approved"] is False
+    failed = [c for c in refused["decision"]["checks"] if not c["passed"]]
+    assert failed and failed[0]["name"] == "relative_wis"
+    assert not refused["pushed"] and refused["version"] == 3
+    registry = Registry(ws.tracking_uri)
+    assert registry.champion("dengue-forecast").version == champion
+    assert "challenger" in registry.version("dengue-forecast", 3).aliases
+    assert store.current("dengue-forecast") == champion  # the served version did not move
+    assert 3 not in store.versions("dengue-forecast")
+    assert not list(ws.root.glob("kfp-*")), "temporary kfp folders must be cleaned up"

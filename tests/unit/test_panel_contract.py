@@ -115,12 +115,14 @@ def test_validate_panel_accepts_typed_frames() -> None:
 def test_malformed_csv_at_the_cli_exits_2_with_one_line_and_changes_nothing(
     tmp_path: Path, cli, workspace
 ) -> None:
-    """Through the real console script: exit 2, one line, no traceback, workspace untouched."""
+    """Through the real console script: exit 2, one line, no traceback, workspace untouched.
+    Every third malformed file (each CLI start costs about a second of CPU; the message of every
+    one is checked in process above)."""
     (workspace.models / "keep.txt").write_text("stored", encoding="utf-8")
     before = sorted(
         (p.relative_to(workspace.root), p.stat().st_mtime_ns) for p in workspace.root.rglob("*")
     )
-    for number, (name, content, words) in enumerate(MALFORMED):
+    for number, (name, content, words) in enumerate(MALFORMED[::3]):
         bad = _write(tmp_path, name, content)
         # Both commands that read a panel, alternately (each CLI start costs seconds).
         command = (
