@@ -58,13 +58,7 @@ def taiwan_weekly_panel() -> pd.DataFrame:
         .groupby([("TW/" + raw.loc[local, "County_living"]), week_start])
         .sum()
     )
-    counts.index.names = ["region", "week_start"]
-    weeks = pd.date_range(week_start.min(), week_start.max(), freq="7D")
-    grid = pd.MultiIndex.from_product(
-        [sorted(counts.index.get_level_values(0).unique()), weeks], names=["region", "week_start"]
-    )
-    panel = counts.reindex(grid, fill_value=0).rename("cases").astype("float64").reset_index()
-    return panel.assign(source="taiwan")
+    return _on_full_grid(counts, "taiwan")
 
 
 @lru_cache(maxsize=1)
@@ -84,15 +78,21 @@ def brazil_weekly_panel() -> pd.DataFrame:
     week_start = pd.to_datetime(raw["date"], format="%Y-%m-%d")
     if (week_start.dt.dayofweek != 6).any():
         raise VigiaError(f"{BRAZIL_FILE}: every date must be a Sunday (the week's start)")
-    counts = raw["casos"].groupby([("BR/" + raw["uf"]).rename("region"), week_start]).sum()
+    counts = raw["casos"].groupby([("BR/" + raw["uf"]).astype(str), week_start]).sum()
+    return _on_full_grid(counts, "brazil")
+
+
+def _on_full_grid(counts: pd.Series, source: str) -> pd.DataFrame:
+    """Counts indexed by (region, week start) on the grid of every region × every week from the
+    first to the last, missing weeks 0; columns region, week_start, cases, source."""
     counts.index.names = ["region", "week_start"]
-    weeks = pd.date_range(week_start.min(), week_start.max(), freq="7D")
+    first, last = counts.index.get_level_values(1).min(), counts.index.get_level_values(1).max()
     grid = pd.MultiIndex.from_product(
-        [sorted(counts.index.get_level_values(0).unique()), weeks], names=["region", "week_start"]
+        [sorted(counts.index.get_level_values(0).unique()), pd.date_range(first, last, freq="7D")],
+        names=["region", "week_start"],
     )
     panel = counts.reindex(grid, fill_value=0).rename("cases").astype("float64").reset_index()
-    panel["region"] = panel["region"].astype(str)
-    return panel.assign(source="brazil")
+    return panel.assign(source=source)
 
 
 LOADERS = {
