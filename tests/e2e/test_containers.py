@@ -33,8 +33,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.container, pytest.mark.timeout(3600)
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "dengue-forecast"
 # The containers, not the model's skill on a 3-region slice, are under test: XGBoost (the default
-# hybrid costs twice the CPU; `make demo` runs it) and one real gate check that the slice passes,
-# so there is an approved model to push and serve.
+# hybrid, with its LSTM, is `make demo`'s) and one real gate check that the slice passes, so
+# there is an approved model to push and serve.
 SLICE = ["--regions", ",".join(SMALL_REGIONS), "--backtest-years", "0.25", "--method", "xgboost"]
 GATES = "[forecast]\nmax_relative_wis = 1.25\n"
 

@@ -94,8 +94,8 @@ def test_an_unchanged_rerun_reuses_pure_steps_and_changed_data_is_ingested_again
     ingested again (the fingerprint step puts what the file holds into the ingest's cache key).
     The backtest fans out into 4 shards whose merged scores are the single task's. The gate
     pushes an approved model and refuses a useless one (constant forecasts), which is
-    registered as a challenger and never served. (One test: each pipeline run costs ~20 s of
-    CPU.)"""
+    registered as a challenger and never served. (One test, three runs: a pipeline run is the
+    suite's costliest unit, docs/architecture.md.)"""
     from vigia.data.ingest import ingest_panel
     from vigia.training import backtest_candidate
 
