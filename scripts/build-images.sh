@@ -10,10 +10,19 @@
 #      tagged from vigia/images.toml (through vigia.images), layers reused when inputs are unchanged;
 #   4. remove earlier builds of the two images (not the stage caches), print times and sizes.
 #
+# An image whose inputs are unchanged is not built again: each image carries a label with the
+# digest of what its build reads (its Dockerfile, the build context .dockerignore admits, the
+# base image's ID, the version and source labels), and a build whose digest matches is skipped.
+# Even a fully cached podman build re-hashes the 1.9 GB dependency venv it copies (about a
+# minute of CPU); the digest takes well under a second. The revision label is left out of the
+# digest: it names the commit the image was built from, which may be an earlier commit with the
+# same inputs.
+#
 # Environment: PYTHON (reads vigia/images.toml; default .venv/bin/python), BASE_IMAGE,
 # CA_BUNDLE_FILE (CA bundle passed into the builds, default $SSL_CERT_FILE or Debian's bundle),
 # ONLY=project|predictor (build one image), SKIP_SETUP=1 (podman is known to be ready),
-# NO_CACHE=1 (rebuild every layer; the package download caches stay warm).
+# NO_CACHE=1 (rebuild every layer and skip the up-to-date check; the package download caches
+# stay warm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,11 +62,36 @@ run_logged() {  # run_logged WHAT COMMAND...: output to $LOG, shown only on fail
   "${@:2}" > "$LOG" 2>&1 || { tail -40 "$LOG" >&2; echo "[images] $1 failed" >&2; exit 1; }
 }
 
+INPUTS_LABEL=org.vigia.inputs-digest
+# What the builds read from the repository: the paths .dockerignore admits (same exclusions).
+CONTEXT=(pyproject.toml README.md requirements.lock scripts/build-tools.lock
+         scripts/build-slim-venv.sh scripts/image-excludes.txt scripts/image-imports.txt
+         serving/requirements.lock serving/requirements-excludes.txt vigia components pipelines
+         serving workflows .dockerignore)
+inputs_digest() {  # inputs_digest DOCKERFILE: sha256 of everything that build reads
+  {
+    printf '%s\n' "$1" "$(podman image inspect --format '{{.Id}}' "$BASE" 2>/dev/null)" \
+      "$VERSION" "$SOURCE"
+    find "$1" "${CONTEXT[@]}" \( -name __pycache__ -o -name '*.egg-info' \
+        -o -path pipelines/compiled \) -prune -o -type f ! -name '*.pyc' -print0 \
+      | LC_ALL=C sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -d' ' -f1
+}
+
 build() {  # build NAME DOCKERFILE IMAGE
-  local t; t=$(ts)
-  run_logged "$1 build" podman build "${common[@]}" --build-arg "BASE_IMAGE=$BASE" -f "$2" -t "$3" .
+  local t digest; t=$(ts)
+  digest="$(inputs_digest "$2")"
+  if [ -z "${NO_CACHE:-}" ] && [ "$(podman image inspect --format \
+      "{{index .Labels \"$INPUTS_LABEL\"}}" "$3" 2>/dev/null)" = "$digest" ]; then
+    echo "[images] $3 up to date (inputs unchanged, digest ${digest:0:12}; NO_CACHE=1 rebuilds)"
+    return
+  fi
+  run_logged "$1 build" podman build "${common[@]}" --build-arg "BASE_IMAGE=$BASE" \
+    --label "$INPUTS_LABEL=$digest" -f "$2" -t "$3" .
+  BUILT=1
   echo "[images] $3 built in $(el "$t")s ($(grep -c -- '--> Using cache' "$LOG" || true) steps cached)"
 }
+BUILT=0
 
 # 2. the Python base
 if [ -n "${BASE_IMAGE:-}" ]; then
@@ -84,8 +118,10 @@ esac
 # `deps` stages (not ancestors of the final images): pruning them would rebuild the dependency
 # layers on every run. Bounded: podman 4.3's prune holds the image store for minutes on a busy
 # machine, during which its API (kfp's DockerRunner, `vigia serve --container`) does not answer.
-timeout 60 podman image prune -f --filter label=org.opencontainers.image.title > /dev/null \
-  || echo "[images] warning: earlier builds not pruned (podman image prune)" >&2
+if [ "$BUILT" = 1 ]; then
+  timeout 60 podman image prune -f --filter label=org.opencontainers.image.title > /dev/null \
+    || echo "[images] warning: earlier builds not pruned (podman image prune)" >&2
+fi
 for image in "$PROJECT" "$PREDICTOR" "$BASE"; do
   if podman image exists "$image"; then
     size="$(podman image inspect --format '{{.Size}}' "$image")"

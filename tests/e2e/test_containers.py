@@ -4,7 +4,8 @@ the predictor image serves the pushed model over V1 and V2 as a non-root user, a
 that fails inside its container fails the run with its own message.
 
 Needs root on a fresh machine (scripts/setup-podman.sh installs podman); later runs reuse the
-image layers, so only the small vigia layer is rebuilt after a code change.
+image layers, so only the small vigia layer is rebuilt after a code change, and an image whose
+inputs are unchanged is not built at all.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ GATES = "[forecast]\nmax_relative_wis = 1.25\n"
 
 @pytest.fixture(scope="module")
 def images() -> dict[str, str]:
-    """`make images`: podman set up if missing, both images built (layers reused)."""
+    """`make images`: podman set up if missing, both images built (layers reused; an image whose
+    inputs are unchanged is not rebuilt)."""
     started = time.perf_counter()
     built = subprocess.run(
         ["make", "--no-print-directory", "images"],
