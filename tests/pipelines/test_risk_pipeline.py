@@ -1,5 +1,11 @@
 """The risk pipeline under kfp.local on a real slice of the readmission data, the model it pushed
-served by a real server process, the CLI on an arbitrary CSV, and the compiled YAML."""
+served by a real server process, the CLI on an arbitrary CSV with patient identifiers, and the
+compiled YAML.
+
+Patient identifiers never leave ingest (issue 15, defect 5): the CLI's CSV carries identifier
+columns in Spanish and English, in the shapes real exports use, and none of their values (nor the
+columns as features) reaches the bundle or the MLflow artifacts; a request id and a stray field
+that hold identifiers reach neither the served model nor its payload log."""
 
 from __future__ import annotations
 
@@ -40,6 +46,55 @@ SLICE = {
     "folds": 2,
     "jobs": 1,
 }
+
+
+IDENTIFIERS = (
+    "cedula", "nombre", "telefono", "direccion", "fecha_nacimiento", "mrn", "id_paciente",
+    "national_id", "codigo_paciente", "historia_clinica", "nro_documento", "email", "patient_nbr",
+)  # fmt: skip
+
+
+def with_identifiers(table: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
+    """The table with made-up identifier columns: 50 patients, so record numbers repeat."""
+    rng = np.random.default_rng(seed)
+    rows = len(table)
+    table = table.copy()
+    patients = rng.integers(0, 50, rows)
+    table["cedula"] = [f"09{n:08d}" for n in rng.integers(0, 10**8, rows)]
+    table["nombre"] = [f"Paciente {n} Pérez" for n in rng.integers(0, 10**6, rows)]
+    table["telefono"] = [f"+51 9{n:08d}" for n in rng.integers(0, 10**8, rows)]
+    table["direccion"] = [f"Av. Grau {n}" for n in rng.integers(1, 3000, rows)]
+    table["fecha_nacimiento"] = [f"19{n % 90 + 10:02d}-0{n % 9 + 1}-1{n % 9}" for n in patients]
+    table["mrn"] = [f"MRN{n:05d}" for n in patients]
+    table["id_paciente"] = patients
+    table["national_id"] = [f"X{n:07d}" for n in rng.integers(0, 10**7, rows)]
+    table["codigo_paciente"] = [f"P-{n:04d}" for n in patients]
+    table["historia_clinica"] = [f"HC-{1100 + n}" for n in patients]
+    table["nro_documento"] = rng.integers(10**7, 10**8, rows)
+    table["email"] = [f"p{n}@correo.pe" for n in patients]
+    table["patient_nbr"] = patients + 8_000_000
+    return table
+
+
+def identifier_values(table: pd.DataFrame) -> set[str]:
+    """Identifier values long enough to be found verbatim (not digits that occur by chance)."""
+    found = set()
+    for column in IDENTIFIERS:
+        for value in table[column].astype(str).unique():
+            if len(value) >= 6 or not value.isdigit():
+                found.add(value)
+    return found
+
+
+def leaked_in(folder: Path, secrets: set[str]) -> list[str]:
+    """Files under the folder holding a secret, except the copies of Vigía's own source that
+    MLflow logs beside each model (``code/``)."""
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file() and "code" not in path.relative_to(folder).parts:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            hits += [f"{path.name}: {v}" for v in secrets if v in text]
+    return hits
 
 
 def _test_rows(outcome: dict) -> pd.DataFrame:
@@ -235,7 +290,38 @@ def test_the_pipeline_model_gets_a_risk_page_and_a_training_snapshot(
 
 
 @pytest.mark.slow
-def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_path: Path) -> None:
+def test_payload_log_keeps_identifiers_out(run: dict, server: str) -> None:
+    """A request id that is a record number and a name, and an identifier sent as a field."""
+    log_dir = run["ws"].payload_logs / NAME
+
+    def logged() -> str:
+        return "".join(p.read_text() for p in log_dir.glob("*.jsonl"))
+
+    before = logged().count("\n")
+    instance = _instance(run)
+    reply = httpx.post(
+        f"{server}/v1/models/{NAME}:predict",
+        json={"instances": [instance]},
+        headers={"x-request-id": "HC-1118 Ana Perez"},
+    )
+    assert reply.status_code == 200, reply.text
+    sneaky = {**instance, "historia_clinica": "HC-1118"}
+    refused = httpx.post(f"{server}/v1/models/{NAME}:predict", json={"instances": [sneaky]})
+    assert refused.status_code == 400 and "historia_clinica" in refused.json()["error"]
+    deadline = time.monotonic() + 10
+    while logged().count("\n") == before and time.monotonic() < deadline:
+        time.sleep(0.2)  # the accepted request's record is written after the reply
+    text = logged()
+    assert text.count("\n") > before, "the accepted request was not logged"
+    assert "HC-1118" not in text and "Ana" not in text
+
+
+@pytest.mark.slow
+def test_cli_on_an_identified_csv_refuses_with_a_strict_gate(
+    cli, run: dict, tmp_path: Path
+) -> None:
+    """An arbitrary CSV through `vigia risk train`: the gate refuses, nothing is pushed, and the
+    identifier columns reach neither the bundle nor MLflow."""
     rng = np.random.default_rng(0)
     n = 1500
     age = rng.integers(18, 90, n)
@@ -250,37 +336,18 @@ def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_
     )
     logit = -3 + 0.04 * (age - 50) + 0.8 * (frame["smoker"] == "yes")
     frame["event"] = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    frame = with_identifiers(frame)
     data = tmp_path / "cohort.csv"
     frame.to_csv(data, index=False)
     strict = tmp_path / "gates.toml"
     strict.write_text("[risk]\nmin_roc_auc = 0.99\n")
     out = tmp_path / "out"
     result = cli(
-        [
-            "--workspace",
-            str(run["ws"].root),
-            "risk",
-            "train",
-            "--data",
-            str(data),
-            "--target",
-            "event",
-            "--time-col",
-            "visit_day",
-            "--families",
-            "logistic_regression",
-            "--n-iter",
-            "1",
-            "--folds",
-            "2",
-            "--jobs",
-            "1",
-            "--gates",
-            str(strict),
-            "--out",
-            str(out),
-        ]
-    )
+        ["--workspace", str(run["ws"].root), "risk", "train", "--data", str(data),
+         "--target", "event", "--time-col", "visit_day", "--families", "logistic_regression",
+         "--n-iter", "1", "--folds", "2", "--jobs", "1", "--gates", str(strict),
+         "--out", str(out)]
+    )  # fmt: skip
     assert result.code == 3, result.stderr  # the run finished; the gate refused the candidate
     assert "NOT APPROVED" in result.stdout and "pushed: no" in result.stdout
     assert "vigia: error: the gate refused version" in result.stderr
@@ -291,6 +358,14 @@ def test_cli_on_an_arbitrary_csv_refuses_with_a_strict_gate(cli, run: dict, tmp_
     assert (out / "eda.html").exists() and (out / "model" / "vigia-model.json").exists()
     assert ModelStore(run["ws"].models).current("cohort-risk") is None
     assert Registry(run["ws"].tracking_uri).versions("cohort-risk")[0].approved is False
+
+    manifest = json.loads((out / "model" / "vigia-model.json").read_text())
+    features = {f["name"] for f in manifest["features"]}
+    assert features == {"age", "sex", "smoker", "bmi"}, features
+    secrets = identifier_values(frame)
+    assert leaked_in(out / "model", secrets) == []
+    assert leaked_in(run["ws"].artifacts, secrets) == []  # MLflow: reference table, EDA, model …
+    assert any(v in data.read_text(encoding="utf-8") for v in secrets)  # what the scan looks for
 
 
 def test_compiled_risk_pipeline_structure(tmp_path: Path) -> None:
