@@ -9,10 +9,11 @@ process tree and are not counted.
 
 from __future__ import annotations
 
-import resource
 from collections.abc import Iterator
 
 import pytest
+
+from benchmarks.machine import cpu_seconds
 
 _costs: dict[str, float] = {}
 
@@ -25,13 +26,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="show the N tests with the most CPU seconds (this process and waited-for children)",
     )
-
-
-def cpu_seconds() -> float:
-    """As ``benchmarks.machine.cpu_seconds`` (the tests cannot import ``benchmarks``)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 @pytest.hookimpl(hookwrapper=True)
