@@ -16,12 +16,13 @@ import pytest
 from cli_helpers import run_cli
 
 from vigia.registry.sqlite_view import SqliteRegistryView
-from vigia.registry.tracking import Registry, VersionInfo
+from vigia.registry.tracking import SCOPE_TAG, Registry, VersionInfo
 from vigia.training import train_forecaster
 from vigia.workspace import Workspace
 
 FORECAST = "dengue-forecast"
 RISK = "cohort-risk"
+SCOPE = {"regions": ["PIURA", "TUMBES"], "horizons": [1, 2, 3, 4]}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def registry_ws(tmp_path_factory: pytest.TempPathFactory, small_panel: pd.DataFr
             bundle=bundle,
             params={"method": "persistence"},
             metrics={"relative_wis": wis, "wis": 2.0},
-            tags={},
+            tags={SCOPE_TAG: json.dumps(SCOPE)} if approved else {},
             artifacts={},
             approved=approved,
         )
@@ -87,6 +88,9 @@ def test_view_reads_what_mlflow_reads(registry_ws: Workspace) -> None:
     assert third.approved and third.aliases == ["champion"]  # challenger went with 4
     assert math.isnan(fast.version(FORECAST, 2).metrics["relative_wis"])
     assert fast.champion(RISK) is None and fast.versions("no-such-model") == []
+    assert fast.champion("no-such-model") is slow.champion("no-such-model") is None
+    assert fast.scope(third) == slow.scope(third) == SCOPE
+    assert fast.scope(fast.version(FORECAST, 2)) is slow.scope(slow.version(FORECAST, 2)) is None
 
 
 def test_reads_take_no_mlflow_and_misses_ask_mlflow(registry_ws: Workspace) -> None:
@@ -94,10 +98,12 @@ def test_reads_take_no_mlflow_and_misses_ask_mlflow(registry_ws: Workspace) -> N
         "import sys; from vigia.registry.tracking import Registry; "
         f"r = Registry({registry_ws.tracking_uri!r}); "
         f"print(len(r.versions({FORECAST!r})), r.champion({FORECAST!r}).version); "
+        f"print(r.champion({RISK!r}), sorted(r.scope(r.champion({FORECAST!r}))));"
+        f"print(Registry('sqlite:///' + {str(registry_ws.root / 'none.db')!r}).champion('x'));"
         "print('mlflow' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["3", "3", "False"]
+    assert done.stdout.split() == ["3", "3", "None", "['horizons',", "'regions']", "None", "False"]
     from mlflow.exceptions import MlflowException
 
     with pytest.raises(MlflowException):  # a missing version is MLflow's own error, as before

@@ -86,16 +86,29 @@ class SqliteRegistryView:
     def version(self, name: str, number: int) -> VersionRow | None:
         return self._read(lambda db: _version(db, name, number), missing=None)
 
-    def version_by_alias(self, name: str, alias: str) -> VersionRow | None:
-        def query(db: sqlite3.Connection) -> VersionRow | None:
+    def versions_by_alias(self, name: str, alias: str) -> list[VersionRow] | None:
+        """The version ``alias`` points to, as a list: empty if no version has it."""
+
+        def query(db: sqlite3.Connection) -> list[VersionRow]:
             found = db.execute(
                 "SELECT version FROM registered_model_aliases "
                 "WHERE workspace = ? AND name = ? AND alias = ?",
                 (DEFAULT_WORKSPACE, name, alias),
             ).fetchone()
-            return _version(db, name, found[0]) if found else None
+            row = _version(db, name, found[0]) if found else None
+            return [row] if row else []
 
-        return self._read(query, missing=None)
+        no_versions: list[VersionRow] = []
+        return self._read(query, missing=no_versions)
+
+    def run_tags(self, run_id: str) -> dict[str, str] | None:
+        """A run's tags (empty if there is no such run)."""
+        return self._read(
+            lambda db: dict(
+                db.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_id,)).fetchall()
+            ),
+            missing={},
+        )
 
     def _read(self, query: Callable[[sqlite3.Connection], T], missing: T) -> T | None:
         """``query`` on a read-only connection; ``missing`` if there is no database file,

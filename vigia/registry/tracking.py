@@ -197,8 +197,10 @@ class Registry:
         )
 
     def champion(self, name: str) -> VersionInfo | None:
-        if self._sqlite is not None and (row := self._sqlite.version_by_alias(name, CHAMPION)):
-            return VersionInfo.of(row)
+        if self._sqlite is not None and (
+            rows := self._sqlite.versions_by_alias(name, CHAMPION)
+        ) is not None:
+            return VersionInfo.of(rows[0]) if rows else None
         from mlflow.exceptions import MlflowException
 
         try:
@@ -213,7 +215,10 @@ class Registry:
 
         if not info.run_id:
             return None
-        text = self.client.get_run(info.run_id).data.tags.get(SCOPE_TAG)
+        tags = self._sqlite.run_tags(info.run_id) if self._sqlite is not None else None
+        if tags is None:
+            tags = self.client.get_run(info.run_id).data.tags
+        text = tags.get(SCOPE_TAG)
         try:
             return dict(json.loads(text)) if text else None
         except (ValueError, TypeError):
