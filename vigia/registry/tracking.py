@@ -197,9 +197,10 @@ class Registry:
         )
 
     def champion(self, name: str) -> VersionInfo | None:
-        if self._sqlite is not None and (
-            rows := self._sqlite.versions_by_alias(name, CHAMPION)
-        ) is not None:
+        if (
+            self._sqlite is not None
+            and (rows := self._sqlite.versions_by_alias(name, CHAMPION)) is not None
+        ):
             return VersionInfo.of(rows[0]) if rows else None
         from mlflow.exceptions import MlflowException
 
