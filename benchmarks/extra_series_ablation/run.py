@@ -76,7 +76,6 @@ def main() -> None:
     for name, extra in variants.items():
         summary = result.summary["methods"][name]
         model = make(extra)
-        train_rows, train_y = model._training_rows(panel)
         fit_cpu, fit_wall = time.process_time(), time.perf_counter()
         model.fit(panel)
         fit_cpu, fit_wall = time.process_time() - fit_cpu, time.perf_counter() - fit_wall
@@ -88,11 +87,8 @@ def main() -> None:
             "backtest_seconds": round(result.seconds[name], 1),
             "whole_panel_fit_wall_seconds": round(fit_wall, 1),
             "whole_panel_fit_cpu_seconds": round(fit_cpu, 1),
-            "training_rows_whole_panel": len(train_y),
-            "training_rows_by_source": {
-                "target" if bool(flag) else "extra": int(count)
-                for flag, count in train_rows["is_target"].value_counts().items()
-            },
+            "training_rows_whole_panel": sum(model.training_rows.values()),
+            "training_rows_by_source": model.training_rows,
         }
         print(json.dumps(row), flush=True)
         rows.append(row)

@@ -109,6 +109,7 @@ class BoostedForecaster(Forecaster):
         self.absolute_level = bool(absolute_level)
         self.seed = int(seed)
         self.n_jobs = int(n_jobs)
+        self.training_rows: dict[str, int] = {}  # rows of the last fit: target and extra series
         self.boosters: list[xgb.Booster] = []
 
     def params(self) -> dict[str, Any]:
@@ -193,6 +194,8 @@ class BoostedForecaster(Forecaster):
                 f"boosted: no region has {MIN_HISTORY} weeks of history followed by a reported "
                 "count within the horizons; the panel is too short to train on"
             )
+        target = int(rows["is_target"].astype(bool).sum())
+        self.training_rows = {"target": target, "extra": len(rows) - target}
         years = rows["origin"].dt.year.to_numpy()
         distinct = np.unique(years)
         rng = np.random.default_rng(self.seed)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from forecast_settings import TINY_BOOSTED
 
 from vigia.data import extra_series
+from vigia.models.boosted import BoostedForecaster
 
 
 def test_brazil_panel_is_the_shipped_weekly_state_file() -> None:
@@ -33,3 +36,19 @@ def test_brazil_is_an_extra_source_cut_at_the_origin() -> None:
     assert set(panel["source"]) == {"taiwan", "brazil"}
     brazil = panel[panel["source"] == "brazil"]
     assert brazil["region"].nunique() == 27 and brazil["week_start"].max() == cut
+
+
+def test_a_fit_counts_its_training_rows_by_source(
+    slice_panel: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a fit learned from: the target panel's rows and the extra series' rows."""
+    brazil = extra_series.LOADERS["brazil"]()
+    three = brazil[brazil["region"].isin(["BR/AC", "BR/RJ", "BR/SP"])]
+    monkeypatch.setitem(extra_series.LOADERS, "brazil", lambda: three)
+    alone = BoostedForecaster(**{**TINY_BOOSTED, "extra": []})
+    joint = BoostedForecaster(**{**TINY_BOOSTED, "extra": ["brazil"]})
+    assert alone.training_rows == {}
+    alone.fit(slice_panel)
+    joint.fit(slice_panel)
+    assert alone.training_rows["extra"] == 0 < joint.training_rows["extra"]
+    assert alone.training_rows["target"] == joint.training_rows["target"] > 0
