@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -155,6 +156,28 @@ def run_pipeline_locally(
 
 
 @contextlib.contextmanager
+def without_retries(pipeline: Any) -> Iterator[None]:
+    """The pipeline's tasks without their retry policy while it runs locally. The policy
+    (``pipelines/cluster.py``: 2 more tries, 30 s then 60 s apart) is for a cluster's transient
+    faults; kfp.local honours it too, so a step failing on bad input made the user wait 90 s for
+    the same error. Restored afterwards, so a later compile of the same object keeps it."""
+    spec = getattr(pipeline, "pipeline_spec", None)
+    if spec is None:
+        yield
+        return
+    saved = type(spec)()
+    saved.CopyFrom(spec)
+    dags = [spec.root.dag, *(c.dag for c in spec.components.values() if c.HasField("dag"))]
+    for dag in dags:
+        for task in dag.tasks.values():
+            task.ClearField("retry_policy")
+    try:
+        yield
+    finally:
+        spec.CopyFrom(saved)
+
+
+@contextlib.contextmanager
 def workspace_lock(workspace: Workspace, console: TextIO) -> Any:
     """Hold the workspace's pipeline lock (waiting, and saying so, if another run has it)."""
     path = workspace.root / LOCK_FILE
@@ -216,7 +239,8 @@ def _run_locked(
                     cache_root=str(cache_root(workspace)),
                 )
                 try:
-                    pipeline(**arguments)
+                    with without_retries(pipeline):
+                        pipeline(**arguments)
                 except RuntimeError as exc:  # kfp.local's generic "task failed"
                     failure = exc
             sink.flush()

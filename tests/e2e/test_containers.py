@@ -154,6 +154,9 @@ def test_failing_component_fails_the_run_with_its_message(
     with pytest.raises(VigiaError, match=r"ingest: error: unknown region\(s\): ATLANTIS"):
         run_pipeline_locally(pipeline, arguments, ws, runner="container", quiet=True)
     assert not ModelStore(ws.models).names()
+    (log,) = (ws.logs / "runs").glob("*.log")
+    executed = log.read_text(encoding="utf-8").count("Executing task \x1b[96m'ingest'")
+    assert executed == 1, "a local run does not retry a failed step (retries are a cluster's)"
 
 
 def _without_timings(scores: dict[str, Any]) -> dict[str, Any]:

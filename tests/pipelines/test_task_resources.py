@@ -1,6 +1,7 @@
 """Every task of every compiled pipeline (``pipelines/compiled/*.yaml``, what a cluster runs) has
 CPU and memory requests and limits and retries for transient failures — none runs BestEffort —
-and the compiled files are what the pipeline definitions compile to now."""
+and the compiled files are what the pipeline definitions compile to now. A local run leaves the
+retries out (a step failing on bad input would otherwise wait 90 s to fail twice more)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
+from vigia.images import image_ref
 from vigia.pipelines.cluster import RETRIES, TASK_RESOURCES
 from vigia.pipelines.compile import compile_all
+from vigia.pipelines.local import without_retries
+from vigia.pipelines.training import create_training_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPILED = sorted((ROOT / "pipelines" / "compiled").glob("*.yaml"))
@@ -75,3 +79,24 @@ def test_monitoring_reads_and_retrains_on_the_panel_as_training_does() -> None:
         for key in wanted:  # (inside the retrain condition, a pipeline channel of the input)
             passed = given[key]["componentInputParameter"].removeprefix("pipelinechannel--")
             assert passed == key, (name, key)
+
+
+def test_a_local_run_leaves_retries_out_and_puts_them_back() -> None:
+    pipeline = create_training_pipeline(image_ref("project", "local"))
+
+    def retries() -> list[int]:
+        """Of every container task (not the condition and loop tasks that hold them)."""
+        spec = pipeline.pipeline_spec
+        dags = [spec.root.dag, *(c.dag for c in spec.components.values() if c.HasField("dag"))]
+        return [
+            task.retry_policy.max_retry_count
+            for dag in dags
+            for task in dag.tasks.values()
+            if spec.components[task.component_ref.name].executor_label
+        ]
+
+    before = retries()
+    assert len(before) > 6 and set(before) == {RETRIES["num_retries"]}
+    with without_retries(pipeline):
+        assert set(retries()) == {0}
+    assert retries() == before
