@@ -13,8 +13,9 @@
 # An image whose inputs are unchanged is not built again: each image carries a label with the
 # digest of what its build reads (its Dockerfile, the build context .dockerignore admits, the
 # base image's ID, the version and source labels), and a build whose digest matches is skipped.
-# Even a fully cached podman build re-hashes the 1.9 GB dependency venv it copies (about a
-# minute of CPU); the digest takes well under a second. The revision label is left out of the
+# The digest takes well under a second; podman's own cache check of every step takes seconds
+# (and took about a minute of CPU while the final stages still copied the dependency venv,
+# re-hashing it on every build). The revision label is left out of the
 # digest: it names the commit the image was built from, which may be an earlier commit with the
 # same inputs.
 #
